@@ -1,0 +1,223 @@
+"""The typed blueprint: every field, its default, and the rules one field can check alone.
+
+Rules that relate several fields (subnets inside the VPC, AZs in the region, engine and
+instance class together) live in :mod:`tfgen.validate`, which also turns pydantic's
+errors into located messages. The defaults here are the documented defaults
+(docs/blueprint-reference.md is checked against this file by a test).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from tfgen.stages import Stage, parse_stage
+
+AL2023_SSM = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+
+
+def _check_name(value: str) -> str:
+    if not re.fullmatch(r"[a-z][a-z0-9-]*[a-z0-9]", value) or "--" in value:
+        raise ValueError(
+            "use lowercase letters, digits and single hyphens, starting with a letter "
+            "(e.g. shopping-mall)"
+        )
+    return value
+
+
+def _check_cidr(value: str) -> str:
+    try:
+        net = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a CIDR block (e.g. 10.0.0.0/16)") from None
+    if net.version != 4:
+        raise ValueError("only IPv4 CIDR blocks are supported")
+    if str(net) != value:
+        raise ValueError(f"'{value}' has host bits set — did you mean {net}?")
+    return value
+
+
+def _check_region(value: str) -> str:
+    if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d", value):
+        raise ValueError(f"'{value}' is not an AWS region name (e.g. ap-northeast-2)")
+    return value
+
+
+def _check_path(value: str) -> str:
+    if not value.startswith("/") or " " in value:
+        raise ValueError("must be a URL path starting with '/' (e.g. /health)")
+    return value
+
+
+def _check_ami(value: str) -> str:
+    if re.fullmatch(r"ami-[0-9a-f]{8}([0-9a-f]{9})?", value):
+        return value
+    if value.startswith("ssm:/") and " " not in value:
+        return value
+    raise ValueError("use an AMI ID (ami-0123456789abcdef0) or 'ssm:<public parameter path>'")
+
+
+def _check_bucket(value: str) -> str:
+    rules = [
+        (3 <= len(value) <= 63, "must be 3 to 63 characters long"),
+        (re.fullmatch(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", value) is not None,
+         "may hold only lowercase letters, digits, dots and hyphens, and must begin and "
+         "end with a letter or digit"),
+        (".." not in value and ".-" not in value and "-." not in value,
+         "must not have two dots, or a dot next to a hyphen"),
+        (re.fullmatch(r"\d+\.\d+\.\d+\.\d+", value) is None, "must not look like an IP address"),
+        (not value.startswith(("xn--", "sthree-", "amzn-s3-demo-")),
+         "must not start with xn--, sthree- or amzn-s3-demo-"),
+        (not value.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3")),
+         "must not end with -s3alias, --ol-s3, .mrap or --x-s3"),
+    ]
+    for ok, message in rules:
+        if not ok:
+            raise ValueError(f"S3 bucket name '{value}' {message}")
+    return value
+
+
+def _check_domain(value: str) -> str:
+    label = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+    if not re.fullmatch(rf"{label}(\.{label})+", value):
+        raise ValueError(f"'{value}' is not a lowercase domain name (e.g. example.com)")
+    return value
+
+
+def _check_record(value: str) -> str:
+    if value == "":
+        return value
+    label = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+    if not re.fullmatch(rf"{label}(\.{label})*", value):
+        raise ValueError(f"'{value}' is not a record name relative to the zone (e.g. shop)")
+    return value
+
+
+def _check_tags(value: dict[str, str]) -> dict[str, str]:
+    for key, tag in value.items():
+        if not 1 <= len(key) <= 128 or len(tag) > 256:
+            raise ValueError(f"tag '{key[:40]}': keys are 1–128 and values up to 256 characters")
+        if key.lower().startswith("aws:"):
+            raise ValueError(f"tag '{key}': the 'aws:' prefix is reserved by AWS")
+    return value
+
+
+def _stage_before(value: Any) -> Any:
+    return parse_stage(value)
+
+
+Name = Annotated[str, Field(min_length=2, max_length=24), AfterValidator(_check_name)]
+Cidr = Annotated[str, AfterValidator(_check_cidr)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+UrlPath = Annotated[str, AfterValidator(_check_path)]
+StageField = Annotated[Stage, BeforeValidator(_stage_before)]
+InstanceType = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")]
+DbInstanceClass = Annotated[str, Field(pattern=r"^db\.[a-z0-9-]+\.[a-z0-9]+$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class SubnetSet(_Model):
+    """The three subnets of one AZ, given explicitly."""
+
+    public: Cidr
+    app: Cidr
+    data: Cidr
+
+
+class Network(_Model):
+    vpc_cidr: Cidr = "10.0.0.0/16"
+    nat: Literal["per-az", "single"] = "per-az"
+    subnet_prefix_length: int = Field(default=24, ge=16, le=28)
+    subnets: dict[str, SubnetSet] | None = None
+
+
+class Tier(_Model):
+    enabled: bool | None = None
+    instance_type: InstanceType = "t3.small"
+    ami: Annotated[str, AfterValidator(_check_ami)] = f"ssm:{AL2023_SSM}"
+    min_size: int = Field(default=2, ge=0, le=100)
+    max_size: int = Field(default=4, ge=1, le=100)
+    desired_capacity: int = Field(default=2, ge=0, le=100)
+    port: Port = 80
+    cpu_target: float = Field(default=50, gt=0, le=100)
+    health_check_path: UrlPath = "/"
+    user_data: str | None = None
+    root_volume_size: int = Field(default=20, ge=8, le=16384)
+
+
+class AppTier(Tier):
+    """The app tier: the same knobs as the web tier, with an API server's defaults."""
+
+    port: Port = 8080
+    health_check_path: UrlPath = "/health"
+
+
+ENGINES = (
+    "mysql", "mariadb", "postgres", "oracle-se2", "oracle-ee", "sqlserver-ex",
+    "sqlserver-web", "sqlserver-se", "sqlserver-ee", "aurora-mysql", "aurora-postgresql",
+)
+Engine = Literal[
+    "mysql", "mariadb", "postgres", "oracle-se2", "oracle-ee", "sqlserver-ex",
+    "sqlserver-web", "sqlserver-se", "sqlserver-ee", "aurora-mysql", "aurora-postgresql",
+]
+
+
+class Database(_Model):
+    engine: Engine = "mysql"
+    engine_version: str | None = Field(default=None, min_length=1, max_length=64)
+    instance_class: DbInstanceClass = "db.t3.medium"
+    allocated_storage: int = Field(default=20, ge=20, le=65536)
+    max_allocated_storage: int = Field(default=100, ge=20, le=65536)
+    backup_retention_days: int = Field(default=7, ge=1, le=35)
+    multi_az: bool | None = None
+    read_replicas: int = Field(default=0, ge=0, le=5)
+    db_name: str | None = Field(default="mall", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
+    username: str = Field(default="mall_admin", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
+
+
+class Frontend(_Model):
+    bucket_name: Annotated[str, AfterValidator(_check_bucket)] | None = None
+    index_document: str = Field(default="index.html", pattern=r"^[^/][^\s]*$")
+    error_document: str = Field(default="error.html", pattern=r"^[^/][^\s]*$")
+    keep_web_tier: bool = False
+
+
+class Cdn(_Model):
+    price_class: Literal["PriceClass_All", "PriceClass_200", "PriceClass_100"] = "PriceClass_200"
+    static_ttl: int = Field(default=86400, ge=0, le=31536000)
+    api_path: Annotated[str, AfterValidator(_check_path)] = "/api/*"
+
+
+class Dns(_Model):
+    zone: Annotated[str, AfterValidator(_check_domain)]
+    record: Annotated[str, AfterValidator(_check_record)] = "shop"
+    health_check: bool = True
+    health_check_path: UrlPath = "/"
+
+
+class Blueprint(_Model):
+    """One deployment of the shopping-mall service, and the stage it targets."""
+
+    name: Name
+    environment: Name = "prod"
+    stage: StageField = Stage.AWS
+    region: Annotated[str, AfterValidator(_check_region)] = "ap-northeast-2"
+    availability_zones: list[str] = Field(
+        default_factory=lambda: ["ap-northeast-2a", "ap-northeast-2c"], min_length=2,
+        max_length=6,
+    )
+    tags: Annotated[dict[str, str], AfterValidator(_check_tags)] = Field(default_factory=dict)
+    deletion_protection: bool = True
+    network: Network = Field(default_factory=Network)
+    web: Tier = Field(default_factory=Tier)
+    app: AppTier = Field(default_factory=AppTier)
+    database: Database = Field(default_factory=Database)
+    frontend: Frontend = Field(default_factory=Frontend)
+    cdn: Cdn = Field(default_factory=Cdn)
+    dns: Dns | None = None

@@ -1,0 +1,237 @@
+"""The `tfgen` command line: parses arguments, calls the library, prints, exits.
+
+This is the only module that prints or chooses exit codes: 0 ok, 1 runtime failure,
+2 invalid input, 3 changes found (`render --check`, `diff --exit-code`). Errors the
+library knows (TfgenError) become one clear message; anything else is an internal error
+whose traceback is shown only with `--debug`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from tfgen import __version__
+from tfgen.errors import EXIT_CHANGES, EXIT_FAILURE, BlueprintInvalid, TfgenError
+from tfgen.output import apply_write, check_tree, plan_write
+from tfgen.project import Rendered, discover, render_blueprint
+from tfgen.stages import STAGE_CHOICES, Stage
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                      show_default=True, help="Output format; json is stable for scripts.")
+STAGE = click.option("--stage", type=click.Choice(STAGE_CHOICES, case_sensitive=False),
+                     default=None, metavar="STAGE",
+                     help="Render as if the blueprint targeted STAGE (aws, multi-az, "
+                          "static-web, cdn or 2-5); the file is not changed.")
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=True))
+
+
+def _blueprints(paths: Sequence[str]) -> list[Path]:
+    return [Path(p) for p in paths] if paths else discover(Path.cwd())
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+class _Group(click.Group):
+    """Turns known errors into messages and exit codes in one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TfgenError as exc:
+            if ctx.obj and ctx.obj.get("json") and isinstance(exc, BlueprintInvalid):
+                _echo_json({"valid": False, "problems": [p.__dict__ for p in exc.problems]})
+            click.echo(click.style("error: ", fg="red", bold=True) + str(exc), err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"internal error: {exc.__class__.__name__}: {exc}\n"
+                       "This is a bug in tfgen; run again with --debug for the traceback.",
+                       err=True)
+            ctx.exit(EXIT_FAILURE)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"],
+                                           "max_content_width": 100})
+@click.version_option(__version__, prog_name="tfgen")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Turn shopping-mall blueprints (YAML) into production-grade Terraform for AWS.
+
+    \b
+    Typical session:
+      tfgen stages                                    # the architecture ladder
+      tfgen validate blueprints/shopping-mall.yaml    # every problem, located
+      tfgen render blueprints/shopping-mall.yaml      # -> out/shopping-mall/
+      cd out/shopping-mall && terraform init && terraform plan
+
+    Exit codes: 0 ok, 1 failure, 2 invalid input, 3 changes found (--check).
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+@main.command()
+@click.argument("blueprints", nargs=-1, type=click.Path(dir_okay=False))
+@STAGE
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Directory that receives the root module (one blueprint only). "
+                   "Default: out/<blueprint path under blueprints/>.")
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 3 and list the files when out/ is not what the "
+                   "blueprints render to (for CI).")
+@click.option("--dry-run", is_flag=True, help="Show what would be written, changed or "
+              "removed, and touch nothing.")
+@click.option("--force", is_flag=True, help="Overwrite generated files even when they were "
+              "edited by hand.")
+@FORMAT
+@click.pass_context
+def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
+           out_dir: str | None, check: bool, dry_run: bool, force: bool, fmt: str) -> None:
+    """Render blueprints into Terraform root modules.
+
+    With no BLUEPRINTS, renders every blueprint under ./blueprints. Everything is
+    validated and rendered in memory first: an invalid blueprint writes nothing.
+
+    \b
+    Examples:
+      tfgen render blueprints/shopping-mall.yaml
+      tfgen render blueprints/shopping-mall.yaml --stage multi-az --out build/mall-s3
+      tfgen render --check            # CI: is out/ up to date?
+      tfgen render --dry-run          # what would change
+    """
+    ctx.obj["json"] = fmt == "json"
+    paths = _blueprints(blueprints)
+    if out_dir and len(paths) != 1:
+        raise click.UsageError("--out takes exactly one blueprint")
+    rendered = _render_all(paths, stage, Path(out_dir) if out_dir else None)
+    report: list[dict[str, Any]] = []
+    stale = False
+    for item in rendered:
+        if check:
+            differing = check_tree(item.out_dir, item.files)
+            stale = stale or bool(differing)
+            report.append({"blueprint": item.source, "out": str(item.out_dir),
+                           "up_to_date": not differing, "differing": differing})
+            continue
+        plan = plan_write(item.out_dir, item.files)
+        entry = {"blueprint": item.source, "out": str(item.out_dir), "stage": item.context.stage.value,
+                 "created": plan.create, "updated": plan.update, "removed": plan.delete,
+                 "unchanged": len(plan.unchanged), "written": not dry_run}
+        if not dry_run:
+            apply_write(plan, force=force)
+        report.append(entry)
+    if fmt == "json":
+        _echo_json({"results": report})
+    else:
+        for entry in report:
+            _print_render_entry(entry, check=check, dry_run=dry_run)
+    if check and stale:
+        click.echo("out/ is not what the blueprints render to; run `tfgen render` and commit.",
+                   err=True)
+        ctx.exit(EXIT_CHANGES)
+
+
+def _render_all(paths: list[Path], stage: str | None, out_dir: Path | None) -> list[Rendered]:
+    """Render everything before writing anything; collect all invalid blueprints."""
+    rendered: list[Rendered] = []
+    problems = []
+    for path in paths:
+        if len(paths) > 1:
+            _progress(f"rendering {path}")
+        try:
+            rendered.append(render_blueprint(path, stage=stage, out_dir=out_dir))
+        except BlueprintInvalid as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise BlueprintInvalid(problems)
+    return rendered
+
+
+def _print_render_entry(entry: dict[str, Any], *, check: bool, dry_run: bool) -> None:
+    if check:
+        if entry["up_to_date"]:
+            click.echo(f"{entry['out']}: up to date")
+        else:
+            click.echo(click.style(f"{entry['out']}: out of date", fg="yellow"))
+            for path in entry["differing"]:
+                click.echo(f"  {path}")
+        return
+    verb = "would write" if dry_run else "wrote"
+    counts = (f"{len(entry['created'])} new, {len(entry['updated'])} changed, "
+              f"{len(entry['removed'])} removed, {entry['unchanged']} unchanged")
+    click.echo(f"{entry['blueprint']} (stage {entry['stage']}) -> {entry['out']}: {verb} {counts}")
+    if dry_run:
+        for key, mark in (("created", "+"), ("updated", "~"), ("removed", "-")):
+            for path in entry[key]:
+                click.echo(f"  {mark} {path}")
+
+
+@main.command()
+@click.argument("blueprints", nargs=-1, type=click.Path(dir_okay=False))
+@STAGE
+@FORMAT
+@click.pass_context
+def validate(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
+             fmt: str) -> None:
+    """Check blueprints and list every problem as FILE:LINE:COL: field: message.
+
+    Exit 0 when all are valid, 2 otherwise. Nothing is written.
+
+    \b
+    Examples:
+      tfgen validate blueprints/shopping-mall.yaml
+      tfgen validate --stage cdn blueprints/shopping-mall.yaml
+      tfgen validate --format json            # all blueprints, for tools
+    """
+    ctx.obj["json"] = fmt == "json"
+    rendered = _render_all(_blueprints(blueprints), stage, None)
+    if fmt == "json":
+        _echo_json({"valid": True, "blueprints": [
+            {"blueprint": r.source, "stage": r.context.stage.value} for r in rendered]})
+    else:
+        for item in rendered:
+            click.echo(f"{item.source}: valid (stage {item.context.stage.value})")
+
+
+@main.command()
+@FORMAT
+def stages(fmt: str) -> None:
+    """Show the architecture ladder, one stage per line.
+
+    \b
+    Example:
+      tfgen stages --format json
+    """
+    rows = [{"number": s.number, "name": s.value, "title": s.info.title, "adds": s.info.adds}
+            for s in Stage]
+    if fmt == "json":
+        _echo_json({"stages": rows})
+        return
+    for row in rows:
+        click.echo(f"{row['number']}  {click.style(row['name'].ljust(10), bold=True)}  "
+                   f"{row['title']}: {row['adds']}")
+
+
+def run() -> None:  # pragma: no cover - console entry point shim
+    """Entry point that never shows a traceback for broken pipes."""
+    try:
+        main()
+    except BrokenPipeError:
+        sys.exit(EXIT_FAILURE)

@@ -1,0 +1,85 @@
+"""What tfgen knows about each RDS engine: ports, versions, limits AWS enforces.
+
+One table, so that validation (reject what AWS would reject) and rendering (ports, log
+exports, IAM authentication) read the same facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EngineFacts:
+    """Facts of one `engine` value."""
+
+    family: str
+    port: int
+    default_version: str
+    version_majors: tuple[str, ...]
+    log_exports: tuple[str, ...]
+    iam_auth: bool
+    aurora: bool = False
+    takes_db_name: bool = True
+    db_name_max: int = 63
+    multi_az: bool = True
+    read_replicas: bool = True
+    #: smallest instance classes AWS offers for this engine, by family prefix
+    too_small: tuple[str, ...] = ()
+
+
+_MYSQL_LOGS = ("error", "slowquery")
+_SQLSERVER = {
+    "port": 1433, "default_version": "16.00", "version_majors": ("13.", "14.", "15.", "16."),
+    "log_exports": ("agent", "error"), "iam_auth": False, "takes_db_name": False,
+}
+
+ENGINES: dict[str, EngineFacts] = {
+    "mysql": EngineFacts("mysql", 3306, "8.0", ("5.7", "8.0", "8.4"), _MYSQL_LOGS, True),
+    "mariadb": EngineFacts("mysql", 3306, "10.11", ("10.", "11."), _MYSQL_LOGS, True),
+    "postgres": EngineFacts(
+        "postgres", 5432, "16",
+        tuple(str(v) for v in range(11, 19)), ("postgresql", "upgrade"), True,
+    ),
+    "oracle-se2": EngineFacts(
+        "oracle", 1521, "19", ("19", "21"), ("alert", "audit", "listener", "trace"), False,
+        db_name_max=8,
+    ),
+    "oracle-ee": EngineFacts(
+        "oracle", 1521, "19", ("19", "21"), ("alert", "audit", "listener", "trace"), False,
+        db_name_max=8,
+    ),
+    "sqlserver-ex": EngineFacts("sqlserver", multi_az=False, read_replicas=False, **_SQLSERVER),
+    "sqlserver-web": EngineFacts("sqlserver", multi_az=False, read_replicas=False, **_SQLSERVER),
+    "sqlserver-se": EngineFacts(
+        "sqlserver", read_replicas=False,
+        too_small=("db.t3.micro", "db.t3.small", "db.t3.medium", "db.t3.large"), **_SQLSERVER,
+    ),
+    "sqlserver-ee": EngineFacts(
+        "sqlserver", too_small=("db.t3.micro", "db.t3.small", "db.t3.medium", "db.t3.large"),
+        **_SQLSERVER,
+    ),
+    "aurora-mysql": EngineFacts(
+        "mysql", 3306, "8.0.mysql_aurora.3.08.0", ("5.7", "8.0"), _MYSQL_LOGS, True, aurora=True,
+    ),
+    "aurora-postgresql": EngineFacts(
+        "postgres", 5432, "16.6", tuple(str(v) for v in range(11, 18)), ("postgresql",), True,
+        aurora=True,
+    ),
+}
+
+#: Aurora runs only on memory-optimised, burstable medium/large and serverless classes.
+AURORA_CLASS_PREFIXES = ("db.r", "db.x2g.", "db.t3.medium", "db.t3.large", "db.t4g.medium",
+                         "db.t4g.large", "db.serverless")
+
+
+def aurora_accepts(instance_class: str) -> bool:
+    """Whether Aurora offers `instance_class` at all."""
+    return instance_class.startswith(AURORA_CLASS_PREFIXES)
+
+
+def version_matches(engine: str, version: str) -> bool:
+    """Whether `version` names a major version AWS offers for `engine`."""
+    majors = ENGINES[engine].version_majors
+    return any(version == m.rstrip(".") or version.startswith(m if m.endswith(".") else m + ".")
+               for m in majors)

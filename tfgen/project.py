@@ -1,0 +1,91 @@
+"""Where blueprints live and where their Terraform goes: the project layout.
+
+A project is a directory with `blueprints/` (sources) and `out/` (rendered Terraform,
+committed). Each blueprint renders into its own directory: `blueprints/envs/dev.yaml`
+-> `out/envs/dev/`. Everything is derived from paths relative to the project root, so
+output is the same on every machine and from every working directory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tfgen.blueprint import Blueprint
+from tfgen.context import RenderContext, build_context
+from tfgen.errors import InputError
+from tfgen.loader import Document
+from tfgen.render import render
+from tfgen.stages import Stage
+from tfgen.validate import load_blueprint
+
+BLUEPRINTS = "blueprints"
+OUT = "out"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One blueprint rendered in memory, with where it belongs."""
+
+    path: Path
+    source: str
+    out_dir: Path
+    blueprint: Blueprint
+    document: Document
+    context: RenderContext
+    files: dict[str, str]
+
+
+def project_root(path: Path) -> Path | None:
+    """The directory holding the `blueprints/` folder that contains `path`, if any."""
+    for parent in path.resolve().parents:
+        if parent.name == BLUEPRINTS:
+            return parent.parent
+    return None
+
+
+def source_name(path: Path) -> str:
+    """How a blueprint is named in generated files: stable across machines."""
+    root = project_root(path)
+    if root is None:
+        return path.name
+    return path.resolve().relative_to(root).as_posix()
+
+
+def default_out_dir(path: Path) -> Path:
+    """`<root>/out/<path under blueprints/ without suffix>`, or `./out/<stem>`."""
+    root = project_root(path)
+    if root is None:
+        return Path(OUT) / path.stem
+    relative = path.resolve().relative_to(root / BLUEPRINTS)
+    return root / OUT / relative.with_suffix("")
+
+
+def discover(root: Path) -> list[Path]:
+    """Every blueprint under `root/blueprints`, in a stable order."""
+    folder = root / BLUEPRINTS
+    if not folder.is_dir():
+        raise InputError(f"no {BLUEPRINTS}/ directory in {root.resolve()}; name a blueprint file")
+    found = sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    if not found:
+        raise InputError(f"{folder} holds no *.yaml blueprints")
+    return found
+
+
+def render_blueprint(path: Path, *, stage: str | Stage | None = None,
+                     out_dir: Path | None = None) -> Rendered:
+    """Load, validate and render one blueprint, entirely in memory."""
+    source = source_name(path)
+    blueprint, document = load_blueprint(path, stage, display=_display(path))
+    context = build_context(blueprint, source, base_dir=path.parent)
+    files = render(context)
+    return Rendered(path, source, out_dir or default_out_dir(path), blueprint, document,
+                    context, files)
+
+
+def _display(path: Path) -> str:
+    """The path as the user would type it: relative to the working directory if inside."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)

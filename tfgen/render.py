@@ -1,0 +1,82 @@
+"""Rendering a context into the files of a root module, in memory.
+
+Nothing here touches the disk except reading templates: the result is a mapping of
+relative path -> text, so callers can compare, diff or write it as they choose, and a
+failed render never leaves a half-written tree.
+"""
+
+from __future__ import annotations
+
+import traceback
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from tfgen.context import RenderContext
+from tfgen.errors import RenderError
+
+
+def templates_dir() -> Path:
+    """The directory holding `root/` and `modules/` templates (shipped as package data)."""
+    return Path(str(resources.files("tfgen.templates")))
+
+
+def _environment(base: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(base)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # noqa: S701 - the output is HCL, not HTML
+    )
+    env.globals["assign"] = assign
+    return env
+
+
+def assign(name: str, value: str, width: int) -> str:
+    """`name = value` padded as `fmt` pads it: aligned only when the value is one line."""
+    if "\n" in value:
+        return f"{name} = {value}"
+    return f"{name.ljust(width)} = {value}"
+
+
+def _normalise(text: str) -> str:
+    """One newline at the end of every file, no trailing spaces: what `fmt` leaves."""
+    lines = [line.rstrip() for line in text.split("\n")]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _where(exc: BaseException) -> str:
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".j2"):
+            return f"{Path(frame.filename).parent.name}/{Path(frame.filename).name}:{frame.lineno}"
+    return getattr(exc, "name", None) or "a template"
+
+
+def render(ctx: RenderContext, base: Path | None = None) -> dict[str, str]:
+    """All files of the root module for `ctx`, by POSIX relative path, sorted."""
+    base = base or templates_dir()
+    env = _environment(base)
+    variables = ctx.template_vars()
+    jobs: list[tuple[str, str]] = []
+    for template in sorted((base / "root").glob("*.j2")):
+        jobs.append((f"root/{template.name}", template.name.removesuffix(".j2")))
+    for module in ctx.modules:
+        folder = base / "modules" / module
+        if not folder.is_dir():
+            raise RenderError(f"module '{module}' has no templates in {folder}")
+        for template in sorted(folder.glob("*.j2")):
+            jobs.append((f"modules/{module}/{template.name}",
+                         f"modules/{module}/{template.name.removesuffix('.j2')}"))
+    files: dict[str, str] = {}
+    for template_name, out_path in jobs:
+        try:
+            text = env.get_template(template_name).render(variables)
+        except jinja2.TemplateError as exc:
+            raise RenderError(f"template {_where(exc)}: {exc.__class__.__name__}: {exc}") from exc
+        files[out_path] = _normalise(text)
+    for extra in ctx.files:
+        files[extra.relpath] = extra.content
+    return dict(sorted(files.items()))

@@ -1,0 +1,296 @@
+"""Validating a loaded blueprint and reporting every problem, located, at once.
+
+Two passes. Pydantic checks types, required fields, unknown keys and one-field rules;
+its errors are translated to `FILE:LINE:COL: field.path: message` with "did you mean"
+hints. Then the cross-field rules below run on every section that typed correctly,
+so one run reports type errors and relational errors together.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from tfgen import subnets
+from tfgen.blueprint import AppTier, Blueprint, Database, Dns, Frontend, Network, Tier
+from tfgen.engines import ENGINES, aurora_accepts, version_matches
+from tfgen.errors import BlueprintInvalid, Problem
+from tfgen.loader import Document, PathKey, read_document
+from tfgen.stages import Stage, parse_stage
+
+#: Launch templates take at most 16 KiB of user data.
+MAX_USER_DATA = 16 * 1024
+
+
+def load_blueprint(path: Path, stage: str | Stage | None = None,
+                   display: str | None = None) -> tuple[Blueprint, Document]:
+    """Read, parse and validate the blueprint at `path`; raise BlueprintInvalid."""
+    doc = read_document(path, display)
+    return validate_document(doc, stage, base_dir=path.parent), doc
+
+
+def validate_document(doc: Document, stage: str | Stage | None = None,
+                      base_dir: Path | None = None) -> Blueprint:
+    """Validate a parsed document; `stage` overrides the blueprint's own (what-if)."""
+    data = dict(doc.data)
+    if stage is not None:
+        data["stage"] = parse_stage(stage)
+    problems: list[Problem] = []
+    blueprint: Blueprint | None = None
+    try:
+        blueprint = Blueprint.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_translate(exc, doc, Blueprint))
+    problems.extend(_cross_checks(doc, data, blueprint, base_dir))
+    if problems:
+        raise BlueprintInvalid(sorted(set(problems)))
+    assert blueprint is not None
+    return blueprint
+
+
+# --- pydantic errors -> located problems ----------------------------------------------
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model class that holds the field at `loc` (for "did you mean")."""
+    current: Any = model
+    for part in loc:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return None
+            current = field.annotation
+        else:
+            args = [a for a in getattr(current, "__args__", ()) if a is not type(None)]
+            current = args[-1] if args else None
+        args = [a for a in getattr(current, "__args__", ()) if a is not type(None)]
+        if args and not (isinstance(current, type) and issubclass(current, BaseModel)):
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            current = models[0] if models else current
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _translate(exc: ValidationError, doc: Document, root: type[BaseModel]) -> Iterator[Problem]:
+    for err in exc.errors(include_url=False):
+        loc: PathKey = tuple(p for p in err["loc"] if isinstance(p, str | int))
+        kind = err["type"]
+        value = err.get("input")
+        if kind == "extra_forbidden":
+            key = str(loc[-1])
+            holder = _model_at(root, loc[:-1])
+            known = sorted(holder.model_fields) if holder else []
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f" — did you mean '{close[0]}'?" if close else (
+                f" — known keys: {', '.join(known)}" if known else "")
+            yield doc.problem(loc, f"unknown key '{key}'{hint}", key=True)
+        elif kind == "missing":
+            yield doc.problem(loc, "required field is missing")
+        elif kind in ("string_type",) and isinstance(value, int | float) \
+                and not isinstance(value, bool):
+            yield doc.problem(loc, f"expected text, got the number {value} — quote it: "
+                                   f"\"{value}\"")
+        elif kind in ("int_type", "float_type", "bool_type", "dict_type", "list_type",
+                      "model_type", "string_type", "model_attributes_type"):
+            expected = {"int_type": "a whole number", "float_type": "a number",
+                        "bool_type": "true or false", "dict_type": "a mapping",
+                        "list_type": "a list", "model_type": "a mapping",
+                        "model_attributes_type": "a mapping",
+                        "string_type": "text"}[kind]
+            yield doc.problem(loc, f"expected {expected}, got {_describe(value)}")
+        elif kind == "literal_error":
+            yield doc.problem(loc, f"{_describe(value)} is not allowed — "
+                                   f"{err['msg'].replace('Input should be', 'use')}")
+        else:
+            message = err["msg"]
+            message = message.removeprefix("Value error, ")
+            message = message.replace("Input should be", "must be")
+            if kind.startswith(("greater", "less", "too_", "string_pattern")):
+                message += f" (got {_describe(value)})"
+            yield doc.problem(loc, message)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"'{value}'" if len(value) < 60 else f"'{value[:57]}...'"
+    return str(value)
+
+
+# --- cross-field rules -------------------------------------------------------------------
+
+def _section(data: dict[str, Any], key: str, model: type[BaseModel]) -> Any:
+    """The section typed on its own, or None when it has errors (already reported)."""
+    raw = data.get(key, {})
+    try:
+        return model.model_validate(raw if raw is not None else {})
+    except ValidationError:
+        return None
+
+
+def _cross_checks(doc: Document, data: dict[str, Any], bp: Blueprint | None,
+                  base_dir: Path | None) -> Iterator[Problem]:
+    try:
+        stage = parse_stage(data.get("stage", Stage.AWS))
+    except ValueError:
+        stage = None
+    region = data.get("region", "ap-northeast-2")
+    azs = bp.availability_zones if bp else _str_list(data.get("availability_zones"))
+    if azs is None:
+        azs = ["ap-northeast-2a", "ap-northeast-2c"]
+
+    if isinstance(region, str):
+        seen: set[str] = set()
+        for i, az in enumerate(azs):
+            if not (az.startswith(region) and len(az) == len(region) + 1 and az[-1].isalpha()):
+                yield doc.problem(("availability_zones", i),
+                                  f"'{az}' is not an Availability Zone of region {region} "
+                                  f"(e.g. {region}a)")
+            if az in seen:
+                yield doc.problem(("availability_zones", i), f"'{az}' is listed twice")
+            seen.add(az)
+
+    name, env = data.get("name"), data.get("environment", "prod")
+    if isinstance(name, str) and isinstance(env, str) and len(f"{name}-{env}") > 24:
+        yield doc.problem(("name",), f"'{name}-{env}' (name-environment) is "
+                                     f"{len(name) + len(env) + 1} characters; at most 24 fit "
+                                     "AWS's 32-character load balancer names")
+
+    network = _section(data, "network", Network)
+    if network is not None:
+        yield from _network_checks(doc, network, azs)
+    for tier_key, model in (("web", Tier), ("app", AppTier)):
+        tier = _section(data, tier_key, model)
+        if tier is not None:
+            yield from _tier_checks(doc, tier_key, tier, base_dir)
+    database = _section(data, "database", Database)
+    if database is not None:
+        yield from _database_checks(doc, data, database, stage)
+    frontend = _section(data, "frontend", Frontend)
+    if frontend is not None and frontend.bucket_name is None and stage and \
+            stage >= Stage.STATIC_WEB and isinstance(name, str) and isinstance(env, str):
+        default = f"{name}-{env}-frontend"
+        if len(default) > 63:
+            yield doc.problem(("frontend",), "set frontend.bucket_name: the default "
+                                             f"'{default}' is too long")
+    if "dns" in data and data["dns"] is not None:
+        _section(data, "dns", Dns)
+
+
+def _str_list(value: Any) -> list[str] | None:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+def _network_checks(doc: Document, net: Network, azs: list[str]) -> Iterator[Problem]:
+    vpc = ipaddress.IPv4Network(net.vpc_cidr)
+    if not 16 <= vpc.prefixlen <= 24:
+        yield doc.problem(("network", "vpc_cidr"),
+                          f"a VPC CIDR must be between /16 and /24 (got /{vpc.prefixlen})")
+        return
+    if net.subnets is None:
+        try:
+            subnets.derive(net.vpc_cidr, net.subnet_prefix_length, azs)
+        except ValueError as exc:
+            yield doc.problem(("network", "subnet_prefix_length"), str(exc))
+        return
+    for az in azs:
+        if az not in net.subnets:
+            yield doc.problem(("network", "subnets"), f"no subnets given for AZ '{az}'")
+    seen: list[tuple[ipaddress.IPv4Network, PathKey]] = []
+    for az, sset in net.subnets.items():
+        if az not in azs:
+            close = difflib.get_close_matches(az, azs, n=1)
+            hint = f" — did you mean '{close[0]}'?" if close else ""
+            yield doc.problem(("network", "subnets", az),
+                              f"'{az}' is not in availability_zones{hint}", key=True)
+        for purpose in subnets.PURPOSES:
+            path: PathKey = ("network", "subnets", az, purpose)
+            cidr = ipaddress.IPv4Network(getattr(sset, purpose))
+            if not cidr.subnet_of(vpc):
+                yield doc.problem(path, f"{cidr} is not inside the VPC CIDR {vpc}")
+                continue
+            for other, other_path in seen:
+                if cidr.overlaps(other):
+                    mark = doc.mark_of(other_path)
+                    yield doc.problem(path, f"{cidr} overlaps {other} "
+                                            f"({'.'.join(map(str, other_path))}, line "
+                                            f"{mark.line})")
+                    break
+            seen.append((cidr, path))
+
+
+def _tier_checks(doc: Document, key: str, tier: Tier,
+                 base_dir: Path | None) -> Iterator[Problem]:
+    if tier.min_size > tier.max_size:
+        yield doc.problem((key, "min_size"),
+                          f"min_size {tier.min_size} is larger than max_size {tier.max_size}")
+    elif not tier.min_size <= tier.desired_capacity <= tier.max_size:
+        yield doc.problem((key, "desired_capacity"),
+                          f"desired_capacity {tier.desired_capacity} must lie between "
+                          f"min_size {tier.min_size} and max_size {tier.max_size}")
+    if tier.user_data is not None and base_dir is not None:
+        path = base_dir / tier.user_data
+        if not path.is_file():
+            yield doc.problem((key, "user_data"),
+                              f"file '{tier.user_data}' not found (paths are relative to "
+                              "the blueprint)")
+        elif path.stat().st_size > MAX_USER_DATA:
+            yield doc.problem((key, "user_data"),
+                              f"'{tier.user_data}' is larger than the 16 KiB launch templates "
+                              "accept")
+
+
+def _database_checks(doc: Document, data: dict[str, Any], db: Database,
+                     stage: Stage | None) -> Iterator[Problem]:
+    facts = ENGINES[db.engine]
+    raw = data.get("database") or {}
+    if facts.aurora and not aurora_accepts(db.instance_class):
+        yield doc.problem(("database", "instance_class"),
+                          f"Aurora does not offer {db.instance_class} — use a db.r*, "
+                          "db.t3/t4g.medium or .large class")
+    if not facts.aurora and db.instance_class.startswith("db.serverless"):
+        yield doc.problem(("database", "instance_class"),
+                          "db.serverless exists only for Aurora engines")
+    if db.instance_class in facts.too_small:
+        yield doc.problem(("database", "instance_class"),
+                          f"{db.engine} is not offered on {db.instance_class} (too small)")
+    if db.engine_version is not None and not version_matches(db.engine, db.engine_version):
+        majors = ", ".join(m.rstrip(".") for m in facts.version_majors)
+        yield doc.problem(("database", "engine_version"),
+                          f"'{db.engine_version}' is not a {db.engine} version (major "
+                          f"versions: {majors})")
+    if db.max_allocated_storage < db.allocated_storage:
+        yield doc.problem(("database", "max_allocated_storage"),
+                          f"max_allocated_storage {db.max_allocated_storage} is below "
+                          f"allocated_storage {db.allocated_storage}")
+    if "db_name" in raw and db.db_name is not None:
+        if not facts.takes_db_name:
+            yield doc.problem(("database", "db_name"),
+                              f"{db.engine} creates no database at launch — remove db_name")
+        elif len(db.db_name) > facts.db_name_max:
+            yield doc.problem(("database", "db_name"),
+                              f"{db.engine} database names have at most {facts.db_name_max} "
+                              "characters")
+    multi_az = db.multi_az or (stage is not None and stage >= Stage.MULTI_AZ)
+    if db.multi_az is False and stage is not None and stage >= Stage.MULTI_AZ:
+        yield doc.problem(("database", "multi_az"),
+                          f"multi_az: false contradicts stage {stage.value}, which makes the "
+                          "database Multi-AZ — remove it or target stage aws")
+    elif multi_az and not facts.multi_az:
+        yield doc.problem(("database", "engine"),
+                          f"{db.engine} does not support Multi-AZ — use sqlserver-se or -ee")
+    if db.read_replicas and not facts.read_replicas:
+        yield doc.problem(("database", "read_replicas"),
+                          f"{db.engine} does not support read replicas")
