@@ -40,7 +40,7 @@ def _check_cidr(value: str) -> str:
     return value
 
 
-def _check_region(value: str) -> str:
+def check_region(value: str) -> str:
     if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d", value):
         raise ValueError(f"'{value}' is not an AWS region name (e.g. ap-northeast-2)")
     return value
@@ -207,7 +207,7 @@ class Blueprint(_Model):
     name: Name
     environment: Name = "prod"
     stage: StageField = Stage.AWS
-    region: Annotated[str, AfterValidator(_check_region)] = "ap-northeast-2"
+    region: Annotated[str, AfterValidator(check_region)] = "ap-northeast-2"
     availability_zones: list[str] = Field(
         default_factory=lambda: ["ap-northeast-2a", "ap-northeast-2c"], min_length=2,
         max_length=6,

@@ -131,8 +131,9 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
                            "up_to_date": not differing, "differing": differing})
             continue
         plan = plan_write(item.out_dir, item.files)
-        entry = {"blueprint": item.source, "out": str(item.out_dir), "stage": item.context.stage.value,
-                 "created": plan.create, "updated": plan.update, "removed": plan.delete,
+        entry = {"blueprint": item.source, "out": str(item.out_dir),
+                 "stage": item.context.stage.value, "created": plan.create,
+                 "updated": plan.update, "removed": plan.delete,
                  "unchanged": len(plan.unchanged), "written": not dry_run}
         if not dry_run:
             apply_write(plan, force=force)
@@ -219,13 +220,14 @@ def stages(fmt: str) -> None:
     Example:
       tfgen stages --format json
     """
-    rows = [{"number": s.number, "name": s.value, "title": s.info.title, "adds": s.info.adds}
-            for s in Stage]
+    rows: list[dict[str, Any]] = [
+        {"number": s.number, "name": s.value, "title": s.info.title, "adds": s.info.adds}
+        for s in Stage]
     if fmt == "json":
         _echo_json({"stages": rows})
         return
     for row in rows:
-        click.echo(f"{row['number']}  {click.style(row['name'].ljust(10), bold=True)}  "
+        click.echo(f"{row['number']}  {click.style(str(row['name']).ljust(10), bold=True)}  "
                    f"{row['title']}: {row['adds']}")
 
 

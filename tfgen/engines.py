@@ -29,10 +29,16 @@ class EngineFacts:
 
 
 _MYSQL_LOGS = ("error", "slowquery")
-_SQLSERVER = {
-    "port": 1433, "default_version": "16.00", "version_majors": ("13.", "14.", "15.", "16."),
-    "log_exports": ("agent", "error"), "iam_auth": False, "takes_db_name": False,
-}
+_SQL_SMALL = ("db.t3.micro", "db.t3.small", "db.t3.medium", "db.t3.large")
+
+
+def _sqlserver(*, multi_az: bool = True, read_replicas: bool = True,
+               too_small: tuple[str, ...] = ()) -> EngineFacts:
+    """SQL Server editions share everything but their limits."""
+    return EngineFacts("sqlserver", 1433, "16.00", ("13.", "14.", "15.", "16."),
+                       ("agent", "error"), False, takes_db_name=False, multi_az=multi_az,
+                       read_replicas=read_replicas, too_small=too_small)
+
 
 ENGINES: dict[str, EngineFacts] = {
     "mysql": EngineFacts("mysql", 3306, "8.0", ("5.7", "8.0", "8.4"), _MYSQL_LOGS, True),
@@ -43,22 +49,16 @@ ENGINES: dict[str, EngineFacts] = {
     ),
     "oracle-se2": EngineFacts(
         "oracle", 1521, "19", ("19", "21"), ("alert", "audit", "listener", "trace"), False,
-        db_name_max=8,
+        db_name_max=8, read_replicas=False,  # Oracle replicas need Enterprise Edition
     ),
     "oracle-ee": EngineFacts(
         "oracle", 1521, "19", ("19", "21"), ("alert", "audit", "listener", "trace"), False,
         db_name_max=8,
     ),
-    "sqlserver-ex": EngineFacts("sqlserver", multi_az=False, read_replicas=False, **_SQLSERVER),
-    "sqlserver-web": EngineFacts("sqlserver", multi_az=False, read_replicas=False, **_SQLSERVER),
-    "sqlserver-se": EngineFacts(
-        "sqlserver", read_replicas=False,
-        too_small=("db.t3.micro", "db.t3.small", "db.t3.medium", "db.t3.large"), **_SQLSERVER,
-    ),
-    "sqlserver-ee": EngineFacts(
-        "sqlserver", too_small=("db.t3.micro", "db.t3.small", "db.t3.medium", "db.t3.large"),
-        **_SQLSERVER,
-    ),
+    "sqlserver-ex": _sqlserver(multi_az=False, read_replicas=False),
+    "sqlserver-web": _sqlserver(multi_az=False, read_replicas=False),
+    "sqlserver-se": _sqlserver(read_replicas=False, too_small=_SQL_SMALL),
+    "sqlserver-ee": _sqlserver(too_small=_SQL_SMALL),
     "aurora-mysql": EngineFacts(
         "mysql", 3306, "8.0.mysql_aurora.3.08.0", ("5.7", "8.0"), _MYSQL_LOGS, True, aurora=True,
     ),

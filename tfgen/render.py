@@ -29,7 +29,7 @@ def _environment(base: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=False,  # noqa: S701 - the output is HCL, not HTML
+        autoescape=False,
     )
     env.globals["assign"] = assign
     return env

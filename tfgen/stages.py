@@ -106,10 +106,8 @@ def parse_stage(value: object) -> Stage:
     """A stage from its name or number (2–5); ValueError names the valid choices."""
     if isinstance(value, Stage):
         return value
-    if isinstance(value, bool):
-        raise ValueError("stage must be a name or number, not true/false")
-    key = str(value).strip().lower()
+    names = ", ".join(f"{s.value} ({s.number})" for s in Stage)
+    key = "" if isinstance(value, bool) else str(value).strip().lower()
     if key in _ALIASES:
         return _ALIASES[key]
-    names = ", ".join(f"{s.value} ({s.number})" for s in Stage)
     raise ValueError(f"unknown stage {value!r} — choose one of {names}")

@@ -26,7 +26,7 @@ class AzSubnets:
 
 def stride(vpc_prefix: int, subnet_prefix: int) -> int:
     """Distance in blocks between the purposes' ranges."""
-    blocks = 2 ** (subnet_prefix - vpc_prefix)
+    blocks: int = 2 ** (subnet_prefix - vpc_prefix)
     return min(16, blocks // 4)
 
 

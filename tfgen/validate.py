@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from tfgen import subnets
-from tfgen.blueprint import AppTier, Blueprint, Database, Dns, Frontend, Network, Tier
+from tfgen.blueprint import AppTier, Blueprint, Database, Dns, Frontend, Network, Tier, check_region
 from tfgen.engines import ENGINES, aurora_accepts, version_matches
 from tfgen.errors import BlueprintInvalid, Problem
 from tfgen.loader import Document, PathKey, read_document
@@ -149,7 +149,7 @@ def _cross_checks(doc: Document, data: dict[str, Any], bp: Blueprint | None,
     if azs is None:
         azs = ["ap-northeast-2a", "ap-northeast-2c"]
 
-    if isinstance(region, str):
+    if isinstance(region, str) and _valid_region(region):
         seen: set[str] = set()
         for i, az in enumerate(azs):
             if not (az.startswith(region) and len(az) == len(region) + 1 and az[-1].isalpha()):
@@ -161,10 +161,11 @@ def _cross_checks(doc: Document, data: dict[str, Any], bp: Blueprint | None,
             seen.add(az)
 
     name, env = data.get("name"), data.get("environment", "prod")
-    if isinstance(name, str) and isinstance(env, str) and len(f"{name}-{env}") > 24:
+    if isinstance(name, str) and isinstance(env, str) and len(f"{name}-{env}") > 22:
         yield doc.problem(("name",), f"'{name}-{env}' (name-environment) is "
-                                     f"{len(name) + len(env) + 1} characters; at most 24 fit "
-                                     "AWS's 32-character load balancer names")
+                                     f"{len(name) + len(env) + 1} characters; at most 22 fit "
+                                     "AWS's 32-character load balancer and target group "
+                                     "names — shorten the name or the environment")
 
     network = _section(data, "network", Network)
     if network is not None:
@@ -185,6 +186,15 @@ def _cross_checks(doc: Document, data: dict[str, Any], bp: Blueprint | None,
                                              f"'{default}' is too long")
     if "dns" in data and data["dns"] is not None:
         _section(data, "dns", Dns)
+
+
+def _valid_region(region: str) -> bool:
+    """Compare AZs only with a region that is itself valid (else one error, not many)."""
+    try:
+        check_region(region)
+    except ValueError:
+        return False
+    return True
 
 
 def _str_list(value: Any) -> list[str] | None:
@@ -271,10 +281,11 @@ def _database_checks(doc: Document, data: dict[str, Any], db: Database,
         yield doc.problem(("database", "engine_version"),
                           f"'{db.engine_version}' is not a {db.engine} version (major "
                           f"versions: {majors})")
-    if db.max_allocated_storage < db.allocated_storage:
+    if db.max_allocated_storage <= db.allocated_storage:
         yield doc.problem(("database", "max_allocated_storage"),
-                          f"max_allocated_storage {db.max_allocated_storage} is below "
-                          f"allocated_storage {db.allocated_storage}")
+                          f"max_allocated_storage {db.max_allocated_storage} must be larger "
+                          f"than allocated_storage {db.allocated_storage} (storage "
+                          "autoscaling grows up to it)")
     if "db_name" in raw and db.db_name is not None:
         if not facts.takes_db_name:
             yield doc.problem(("database", "db_name"),

@@ -1,0 +1,28 @@
+"""Small builders tests use to show their own inputs inline (copier's habit)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "blueprints" / "shopping-mall.yaml"
+
+
+def example_data() -> dict[str, Any]:
+    """The example blueprint as plain data, to mutate in a test."""
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def write_blueprint(tmp: Path, data: dict[str, Any] | str, name: str = "bp.yaml") -> Path:
+    """Write a blueprint (data or raw YAML text) under `tmp/blueprints/` and return its path."""
+    folder = tmp / "blueprints"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    text = data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
+    return path
