@@ -40,6 +40,14 @@ def _blueprints(paths: Sequence[str]) -> list[Path]:
     return [Path(p) for p in paths] if paths else discover(Path.cwd())
 
 
+def _show(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when inside."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _progress(message: str) -> None:
     click.echo(message, err=True)
 
@@ -127,11 +135,11 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
         if check:
             differing = check_tree(item.out_dir, item.files)
             stale = stale or bool(differing)
-            report.append({"blueprint": item.source, "out": str(item.out_dir),
+            report.append({"blueprint": item.source, "out": _show(item.out_dir),
                            "up_to_date": not differing, "differing": differing})
             continue
         plan = plan_write(item.out_dir, item.files)
-        entry = {"blueprint": item.source, "out": str(item.out_dir),
+        entry = {"blueprint": item.source, "out": _show(item.out_dir),
                  "stage": item.context.stage.value, "created": plan.create,
                  "updated": plan.update, "removed": plan.delete,
                  "unchanged": len(plan.unchanged), "written": not dry_run}
@@ -155,7 +163,7 @@ def _render_all(paths: list[Path], stage: str | None, out_dir: Path | None) -> l
     problems = []
     for path in paths:
         if len(paths) > 1:
-            _progress(f"rendering {path}")
+            _progress(f"rendering {_show(path)}")
         try:
             rendered.append(render_blueprint(path, stage=stage, out_dir=out_dir))
         except BlueprintInvalid as exc:
@@ -237,3 +245,8 @@ def run() -> None:  # pragma: no cover - console entry point shim
         main()
     except BrokenPipeError:
         sys.exit(EXIT_FAILURE)
+
+
+from tfgen.cli_diff import diff  # noqa: E402
+
+main.add_command(diff)

@@ -7,6 +7,7 @@ failed render never leaves a half-written tree.
 
 from __future__ import annotations
 
+import functools
 import traceback
 from importlib import resources
 from pathlib import Path
@@ -22,7 +23,9 @@ def templates_dir() -> Path:
     return Path(str(resources.files("tfgen.templates")))
 
 
+@functools.lru_cache(maxsize=8)
 def _environment(base: Path) -> jinja2.Environment:
+    """One environment per template directory: Jinja caches compiled templates in it."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(base)),
         undefined=jinja2.StrictUndefined,
@@ -76,6 +79,8 @@ def render(ctx: RenderContext, base: Path | None = None) -> dict[str, str]:
             text = env.get_template(template_name).render(variables)
         except jinja2.TemplateError as exc:
             raise RenderError(f"template {_where(exc)}: {exc.__class__.__name__}: {exc}") from exc
+        if not text.strip():
+            continue  # a template that does not apply (e.g. backend.tf without a backend)
         files[out_path] = _normalise(text)
     for extra in ctx.files:
         files[extra.relpath] = extra.content

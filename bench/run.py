@@ -1,0 +1,79 @@
+"""Run every benchmark under bench/ and report each as a ratio to a baseline.
+
+The baseline is measured in the same run on the same machine: parsing the example
+blueprint with plain `yaml.safe_load` (the least work any tfgen command does). Ratios
+survive a slower or busier machine; absolute seconds do not. Each `bench_*.py` module
+exposes functions named `bench_*` that return seconds per operation (a float).
+
+    python bench/run.py            # or: make bench
+    python bench/run.py --json     # machine-readable
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+EXAMPLE = HERE.parent / "blueprints" / "shopping-mall.yaml"
+
+
+def per_call(fn: Callable[[], object], *, min_time: float = 0.5, repeat: int = 5) -> float:
+    """Median seconds per call over `repeat` rounds of at least `min_time` each."""
+    fn()  # warm caches (templates, imports) as a user's second call would find them
+    rounds = []
+    for _ in range(repeat):
+        n, start = 0, time.perf_counter()
+        while True:
+            fn()
+            n += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= min_time:
+                break
+        rounds.append(elapsed / n)
+    return statistics.median(rounds)
+
+
+def baseline() -> float:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    return per_call(lambda: yaml.safe_load(text))
+
+
+def discover() -> list[tuple[str, Callable[[], float]]]:
+    found = []
+    for path in sorted(HERE.glob("bench_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[path.stem] = module
+        spec.loader.exec_module(module)
+        for name in sorted(dir(module)):
+            if name.startswith("bench_") and callable(getattr(module, name)):
+                found.append((f"{path.stem}.{name}", getattr(module, name)))
+    return found
+
+
+def main() -> None:
+    sys.path.insert(0, str(HERE.parent))
+    base = baseline()
+    results = [{"benchmark": "baseline: yaml.safe_load(example)", "seconds": base, "ratio": 1.0}]
+    for name, fn in discover():
+        seconds = fn()
+        results.append({"benchmark": name, "seconds": seconds, "ratio": seconds / base})
+    if "--json" in sys.argv:
+        print(json.dumps({"results": results}, indent=2))
+        return
+    width = max(len(r["benchmark"]) for r in results)
+    for r in results:
+        print(f"{r['benchmark']:<{width}}  {r['seconds'] * 1000:9.3f} ms  x{r['ratio']:8.1f}")
+
+
+if __name__ == "__main__":
+    main()
