@@ -1,0 +1,1 @@
+"""Integration tests: the real terraform binary and AWS provider against moto."""
