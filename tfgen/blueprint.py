@@ -12,7 +12,14 @@ import ipaddress
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from tfgen.stages import Stage, parse_stage
 
@@ -201,9 +208,34 @@ class Dns(_Model):
     health_check_path: UrlPath = "/"
 
 
+class Backend(_Model):
+    """Remote state in S3, shared by a team: encrypted, one key per blueprint/environment.
+
+    Locking uses S3's native lock file (`use_lockfile`, Terraform >= 1.10); a DynamoDB
+    table is used only when named. Without a `backend` section the state is local.
+    """
+
+    bucket: Annotated[str, AfterValidator(_check_bucket)]
+    key: str | None = Field(default=None, pattern=r"^[A-Za-z0-9!_.*'()/-]+$", max_length=1024)
+    region: Annotated[str, AfterValidator(check_region)] | None = None
+    encrypt: bool = True
+    use_lockfile: bool = True
+    dynamodb_table: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{3,255}$")
+    kms_key_id: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _needs_a_lock(self) -> Backend:
+        if not self.use_lockfile and self.dynamodb_table is None:
+            raise ValueError("shared state needs a lock: keep use_lockfile: true (or name a "
+                             "dynamodb_table)")
+        return self
+
+
 class Blueprint(_Model):
     """One deployment of the shopping-mall service, and the stage it targets."""
 
+    #: Consumed by layering (tfgen/layers.py) before validation; never reaches a render.
+    extends: str | None = None
     name: Name
     environment: Name = "prod"
     stage: StageField = Stage.AWS
@@ -221,3 +253,4 @@ class Blueprint(_Model):
     frontend: Frontend = Field(default_factory=Frontend)
     cdn: Cdn = Field(default_factory=Cdn)
     dns: Dns | None = None
+    backend: Backend | None = None

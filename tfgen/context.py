@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfgen import hcl, subnets
+from tfgen import hcl, state_backend, subnets
 from tfgen.blueprint import Blueprint, Tier
 from tfgen.engines import ENGINES
 from tfgen.stages import Stage
@@ -59,6 +59,9 @@ class RenderContext:
     values: dict[str, Any]
     user_data: dict[str, str | None] = field(default_factory=dict)
     files: tuple[TierFile, ...] = ()
+    #: `backend "s3"` arguments as HCL literals; empty = local state (tfgen/state_backend.py).
+    backend: dict[str, str] = field(default_factory=dict)
+    required_version: str = state_backend.DEFAULT_TERRAFORM
 
     def template_vars(self) -> dict[str, Any]:
         """What the Jinja templates see (kept flat on purpose)."""
@@ -72,6 +75,8 @@ class RenderContext:
             "v": self.values,
             "user_data": self.user_data,
             "modules": self.modules,
+            "backend": self.backend,
+            "required_version": self.required_version,
         }
 
 
@@ -205,4 +210,6 @@ def build_context(bp: Blueprint, source: str, base_dir: Path | None = None) -> R
         values=values,
         user_data=user_data,
         files=tuple(files),
+        backend=state_backend.backend_hcl(bp),
+        required_version=state_backend.required_terraform(bp),
     )

@@ -61,6 +61,9 @@ def moto_server() -> Iterator[str]:
     """A moto server on a free 127.0.0.1 port for the session; yields its endpoint URL."""
     from moto.server import ThreadedMotoServer
 
+    # The tier module attaches the AWS-managed AmazonSSMManagedInstanceCore policy;
+    # moto knows AWS-managed policies only when asked to load them.
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -1,0 +1,300 @@
+"""`tfgen plan` / `apply` / `destroy` for real: terraform, hashicorp/aws, moto, S3 state.
+
+One environment is applied once and shared by the assertions (an apply against moto
+takes a minute or two): the dev overlay with an S3 backend whose bucket is created by
+`tfgen bootstrap-state`'s module, everything through `--emulator`. In order:
+
+1. bootstrap the state bucket; `tfgen plan` dev at stage aws;
+2. `tfgen apply` refuses a hand-edited out/ and a plan older than the rendered files;
+3. apply A runs; while it holds the S3 lock file, apply B fails clearly; A completes
+   and the state in the bucket holds everything (nothing lost, lock released);
+4. `tfgen plan --stage multi-az`: the database is changed in place, nothing replaced;
+5. re-rendering after that plan makes apply refuse (the plan is not what out/ holds);
+6. `tfgen destroy` empties the state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import REPO
+from tests.integration.harness import MOTO_ACCESS_KEY, MOTO_SECRET_KEY, prepare_workdir
+from tfgen.emulator import OVERRIDE_FILE
+from tfgen.terraform import Terraform, TerraformEnv
+
+BUCKET = "tfgen-it-state"
+STATE_KEY = "shopping-mall/dev/terraform.tfstate"
+CLI = [sys.executable, "-c", "from tfgen.cli import run; run()"]
+
+
+@pytest.fixture
+def moto_iam(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tier modules attach AWS-managed policies; moto loads them only when asked.
+
+    Set before `moto_endpoint` resets moto, so the new IAM backend loads them.
+    """
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+
+def _env(tf_env: TerraformEnv, terraform_bin: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    assert tf_env.cli_config_file is not None
+    env.update({"TF_CLI_CONFIG_FILE": str(tf_env.cli_config_file),
+                "TFGEN_TERRAFORM": str(terraform_bin), **tf_env.extra})
+    return env
+
+
+def _tfgen(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], env=env, cwd=cwd, capture_output=True, text=True,
+                          timeout=900, check=False)
+
+
+def _s3(endpoint: str) -> Any:
+    import boto3  # type: ignore[import-untyped]
+
+    return boto3.client("s3", endpoint_url=endpoint, region_name="ap-northeast-2",
+                        aws_access_key_id=MOTO_ACCESS_KEY, aws_secret_access_key=MOTO_SECRET_KEY)
+
+
+def _keys(endpoint: str) -> set[str]:
+    listed = _s3(endpoint).list_objects_v2(Bucket=BUCKET)
+    return {o["Key"] for o in listed.get("Contents", [])}
+
+
+def _state(endpoint: str) -> dict[str, Any]:
+    body = _s3(endpoint).get_object(Bucket=BUCKET, Key=STATE_KEY)["Body"].read()
+    data: dict[str, Any] = json.loads(body)
+    return data
+
+
+def _managed(state: dict[str, Any]) -> set[str]:
+    out = set()
+    for r in state.get("resources", []):
+        if r["mode"] != "managed":
+            continue
+        for inst in r["instances"]:
+            key = inst.get("index_key")
+            suffix = "" if key is None else (f'["{key}"]' if isinstance(key, str) else f"[{key}]")
+            out.add(f"{r.get('module', '') + '.' if r.get('module') else ''}"
+                    f"{r['type']}.{r['name']}{suffix}")
+    return out
+
+
+@pytest.mark.integration
+def test_plan_apply_lock_multi_az_destroy(tmp_path: Path, terraform_bin: Path,
+                                          tf_env: TerraformEnv, moto_iam: None,
+                                          moto_endpoint: str) -> None:
+    timings: dict[str, float] = {}
+    env = _env(tf_env, terraform_bin)
+    project = tmp_path / "project"
+    overlay = project / "blueprints" / "dev-shared.yaml"
+    overlay.parent.mkdir(parents=True)
+    base = os.path.relpath(REPO / "blueprints" / "envs" / "dev.yaml", overlay.parent)
+    overlay.write_text(f"extends: {base}\nbackend:\n  bucket: {BUCKET}\n", encoding="utf-8")
+    out = project / "out" / "dev-shared"
+    other_cwd = tmp_path / "elsewhere"  # the commands work from any directory
+    other_cwd.mkdir()
+
+    # 1. bootstrap-state renders the bucket module; apply it (moto) with the test harness.
+    start = time.monotonic()
+    result = _tfgen(["bootstrap-state", str(overlay), "--out", str(tmp_path / "boot")], env,
+                    other_cwd)
+    assert result.returncode == 0, result.stderr
+    boot = prepare_workdir(tmp_path / "boot", tmp_path / "boot-run", moto_endpoint)
+    tf = Terraform(terraform_bin, boot, tf_env, timeout=600)
+    tf.init()
+    tf.plan(boot / "boot.tfplan")
+    tf.apply(boot / "boot.tfplan")
+    s3 = _s3(moto_endpoint)
+    assert s3.get_bucket_versioning(Bucket=BUCKET)["Status"] == "Enabled"
+    policy = json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])
+    assert policy["Statement"][0]["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+    # moto enforces it: this emulator speaks plain HTTP, so the bucket refuses everyone.
+    from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+
+    with pytest.raises(ClientError, match=r"Forbidden|AccessDenied"):
+        s3.head_object(Bucket=BUCKET, Key="probe")
+    s3.delete_bucket_policy(Bucket=BUCKET)  # rehearsal only: let plain-HTTP state in
+    timings["bootstrap"] = time.monotonic() - start
+
+    start = time.monotonic()
+    result = _tfgen(["plan", str(overlay), "--emulator", moto_endpoint], env, other_cwd)
+    timings["plan"] = time.monotonic() - start
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "Saved plan:" in result.stdout
+    assert (out / "backend.tf").is_file() and not (out / OVERRIDE_FILE).exists()
+    record = json.loads((out / ".tfgen" / "plan" / "plan.json").read_text())
+    planned = {c["address"] for c in record["changes"] if c["action"] == "create"}
+    assert "module.database.aws_db_instance.this[0]" in planned
+
+    # 2. Refusals: hand edit; plan older than the rendered files. Nothing is applied.
+    main_tf = out / "main.tf"
+    original = main_tf.read_text()
+    main_tf.write_text(original + "\n# quick fix\n")
+    result = _tfgen(["apply", str(overlay), "--auto-approve"], env, other_cwd)
+    assert result.returncode == 2 and "edited by hand" in result.stderr, result.stderr
+    main_tf.write_text(original)
+    plan_time = (out / ".tfgen" / "plan" / "tfplan").stat().st_mtime
+    os.utime(main_tf, (plan_time + 60, plan_time + 60))
+    result = _tfgen(["apply", str(overlay), "--auto-approve"], env, other_cwd)
+    assert result.returncode == 2 and "older than the rendered files" in result.stderr
+    os.utime(main_tf, (plan_time - 60, plan_time - 60))
+    assert STATE_KEY not in _keys(moto_endpoint)
+
+    # 3. Apply A; while it holds the S3 lock file, apply B is refused; A completes.
+    start = time.monotonic()
+    first = subprocess.Popen([*CLI, "apply", str(overlay), "--auto-approve"], env=env,
+                             cwd=other_cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    deadline = time.monotonic() + 120
+    while f"{STATE_KEY}.tflock" not in _keys(moto_endpoint):
+        assert first.poll() is None, first.communicate()
+        assert time.monotonic() < deadline, "apply A never took the S3 lock"
+        time.sleep(0.5)
+    second = _tfgen(["apply", str(overlay), "--auto-approve"], env, other_cwd)
+    assert second.returncode != 0
+    assert "state is locked" in second.stderr and "Nothing was changed" in second.stderr
+    assert first.poll() is None, "the lock test needs apply A still running"
+    stdout, stderr = first.communicate(timeout=900)
+    timings["apply"] = time.monotonic() - start
+    assert first.returncode == 0, stderr[-3000:]
+    assert "Apply complete!" in stdout  # terraform's own output came through
+    keys = _keys(moto_endpoint)
+    assert STATE_KEY in keys and f"{STATE_KEY}.tflock" not in keys
+    assert planned <= _managed(_state(moto_endpoint))
+    assert not (out / OVERRIDE_FILE).exists()
+
+    # 4. The same environment at multi-az: the database changes in place, nothing else.
+    start = time.monotonic()
+    result = _tfgen(["plan", str(overlay), "--stage", "multi-az", "--emulator",
+                     moto_endpoint, "--format", "json"], env, other_cwd)
+    timings["plan_multi_az"] = time.monotonic() - start
+    assert result.returncode == 0, result.stderr
+    changes = {c["address"]: c["action"] for c in json.loads(result.stdout)["changes"]}
+    assert changes.get("module.database.aws_db_instance.this[0]") == "update", changes
+    assert set(changes.values()) == {"update"}, changes
+
+    # 5. Out/ re-rendered after that plan: apply refuses, the plan is not what out/ holds.
+    result = _tfgen(["render", str(overlay), "--stage", "aws"], env, project)
+    assert result.returncode == 0, result.stderr
+    result = _tfgen(["apply", str(overlay), "--auto-approve"], env, other_cwd)
+    assert result.returncode == 2 and "changed after the saved plan" in result.stderr
+
+    # 6. Destroy (dev: no deletion protection; no typed confirmation needed for "dev").
+    start = time.monotonic()
+    result = _tfgen(["destroy", str(overlay), "--auto-approve", "--emulator", moto_endpoint],
+                    env, other_cwd)
+    timings["destroy"] = time.monotonic() - start
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert _managed(_state(moto_endpoint)) == set()
+    print("timings (s):", {k: round(v, 1) for k, v in timings.items()})
+
+
+def test_prod_destroy_needs_the_typed_name(tmp_path: Path) -> None:
+    """Nothing runs terraform here: the confirmation refuses first."""
+    prod = REPO / "blueprints" / "envs" / "prod.yaml"
+    overlay = tmp_path / "blueprints" / "prod-open.yaml"
+    overlay.parent.mkdir(parents=True)
+    base = os.path.relpath(prod, overlay.parent)
+    overlay.write_text(f"extends: {base}\ndeletion_protection: false\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert _tfgen(["render", str(overlay), "--out", str(out)], dict(os.environ),
+                  tmp_path).returncode == 0
+    env = {**os.environ, "TFGEN_TERRAFORM": "/nonexistent/terraform"}
+    result = subprocess.run([*CLI, "destroy", str(overlay), "--out", str(out),
+                             "--auto-approve"], env=env, input="prd\n", capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode != 0
+    assert "Type the environment name (prod)" in result.stdout + result.stderr
+    assert "nothing was destroyed" in result.stderr
+
+
+# --- fast tests with a stand-in terraform: exit codes and Ctrl-C, no provider needed -----
+
+FAKE_TERRAFORM = """\
+#!{python}
+import json, signal, sys, time
+args = sys.argv[1:]
+if args[0] == "plan":
+    out = next(a for a in args if a.startswith("-out="))[5:]
+    open(out, "w").write("fake plan")
+    print("Plan: 1 to add", flush=True)
+    sys.exit(2)
+if args[0] == "show":
+    print(json.dumps({{"resource_changes": [{{"address": "aws_vpc.this",
+        "change": {{"actions": ["create"]}}}}]}}))
+    sys.exit(0)
+if args[0] == "apply":
+    def stop(signum, frame):
+        print("Interrupt received. Gracefully shutting down...", flush=True)
+        time.sleep(0.3)
+        print("Releasing state lock. This may take a few moments...", flush=True)
+        sys.exit(1)
+    signal.signal(signal.SIGINT, stop)
+    print("applying", flush=True)
+    if "{mode}" == "fail":
+        print("Error: something broke", file=sys.stderr, flush=True)
+        sys.exit(7)
+    time.sleep(30)
+    sys.exit(0)
+print("ok", flush=True)
+"""
+
+
+def _fake(tmp_path: Path, mode: str) -> dict[str, str]:
+    fake = tmp_path / "terraform"
+    fake.write_text(FAKE_TERRAFORM.format(python=sys.executable, mode=mode), encoding="utf-8")
+    fake.chmod(0o755)
+    return {**os.environ, "TFGEN_TERRAFORM": str(fake)}
+
+
+def _planned_dev(tmp_path: Path, env: dict[str, str]) -> list[str]:
+    out = tmp_path / "out"
+    args = [str(REPO / "blueprints" / "envs" / "dev.yaml"), "--out", str(out)]
+    result = _tfgen(["plan", *args], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "aws_vpc.this" in result.stdout
+    return args
+
+
+def test_apply_exits_with_terraforms_exit_code(tmp_path: Path) -> None:
+    env = _fake(tmp_path, "fail")
+    args = _planned_dev(tmp_path, env)
+    result = _tfgen(["apply", *args, "--auto-approve"], env, tmp_path)
+    assert result.returncode == 7, result.stderr
+    assert "applying" in result.stdout and "exit code 7" in result.stderr
+    assert (tmp_path / "out" / ".tfgen" / "plan" / "tfplan").is_file()  # kept for a retry
+
+
+def test_apply_asks_and_no_means_nothing_runs(tmp_path: Path) -> None:
+    env = _fake(tmp_path, "fail")
+    args = _planned_dev(tmp_path, env)
+    result = subprocess.run([*CLI, "apply", *args], env=env, cwd=tmp_path, input="n\n",
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 1 and "nothing was applied" in result.stderr
+    assert "applying" not in result.stdout
+
+
+def test_ctrl_c_is_forwarded_and_terraform_stops_gracefully(tmp_path: Path) -> None:
+    env = _fake(tmp_path, "slow")
+    args = _planned_dev(tmp_path, env)
+    proc = subprocess.Popen([*CLI, "apply", *args, "--auto-approve"], env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("applying"):
+            break
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=20)
+    assert "Gracefully shutting down" in stdout and "Releasing state lock" in stdout
+    assert proc.returncode == 1, stderr  # terraform's exit code
+    assert "stopped gracefully" in stderr

@@ -1,0 +1,286 @@
+"""CLI commands of the apply path: plan, apply, destroy, explain, bootstrap-state.
+
+Registered on the main group at the end of tfgen/cli.py. Like the rest of the CLI these
+only parse, call the library (tfgen/workflow.py, tfgen/explain.py) and print. Terraform
+failures exit with Terraform's own exit code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from tfgen.errors import EXIT_FAILURE
+from tfgen.explain import Entry
+from tfgen.explain import explain as explain_fields
+from tfgen.output import apply_write, plan_write
+from tfgen.project import default_out_dir, source_name
+from tfgen.stages import STAGE_CHOICES
+from tfgen.state_backend import bootstrap_out_dir, render_bootstrap
+from tfgen.terraform import TerraformInterrupted
+from tfgen.validate import load_blueprint
+from tfgen.workflow import (
+    SHOW_FILE,
+    ApplyFailed,
+    Change,
+    PlanRecord,
+    Runner,
+    needs_typed_confirmation,
+    resolve_out,
+)
+from tfgen.workflow import apply as run_apply
+from tfgen.workflow import destroy as run_destroy
+from tfgen.workflow import plan as run_plan
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "read": "<="}
+
+
+def _terraform_options(func: F) -> F:
+    """--out, --terraform, --emulator: the same on plan, apply and destroy."""
+    options = [
+        click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+                     help="The rendered root module (as for `render`). Default: "
+                          "out/<blueprint path under blueprints/>."),
+        click.option("--terraform", "terraform", metavar="PATH", default=None,
+                     help="The terraform binary (default: $TFGEN_TERRAFORM, then PATH)."),
+        click.option("--emulator", metavar="URL", default=None,
+                     help="Rehearse against a local AWS emulator (moto, LocalStack) at URL: "
+                          "a temporary, clearly marked provider override is added and removed."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _runner(terraform: str | None, emulator: str | None) -> Runner:
+    return Runner(terraform=terraform, emulator=emulator,
+                  on_line=lambda line: click.echo(line),
+                  progress=lambda msg: click.echo(click.style(f"tfgen: {msg}", bold=True),
+                                                  err=True))
+
+
+def _print_changes(changes: list[Change]) -> None:
+    if not changes:
+        click.echo("No changes: the infrastructure matches the blueprint.")
+        return
+    counts: dict[str, int] = {}
+    for change in changes:
+        counts[change.action] = counts.get(change.action, 0) + 1
+        reasons = f"  (forces replacement: {', '.join(change.reasons)})" if change.reasons else ""
+        color = {"create": "green", "update": "yellow", "replace": "red",
+                 "delete": "red"}.get(change.action)
+        click.echo(click.style(f"  {_SYMBOL.get(change.action, '?'):>3} {change.address}",
+                               fg=color) + reasons)
+    summary = ", ".join(f"{counts.get(a, 0)} to {a}" for a in ("create", "update", "replace",
+                                                              "delete"))
+    click.echo(f"Plan: {summary}.")
+
+
+def _diff_hint(blueprint: str, show_json: Path) -> str | None:
+    """How to review this plan as a blueprint diff, when `tfgen diff` is installed."""
+    try:
+        from tfgen import diff
+    except ImportError:
+        return None
+    if not hasattr(diff, "check_plan"):
+        return None
+    return (f"Blueprint review: tfgen diff REV:{blueprint} {blueprint} --plan {show_json}\n"
+            "  (REV = the git revision last applied, e.g. HEAD)")
+
+
+@click.command()
+@click.argument("blueprint", type=click.Path(dir_okay=False, exists=True))
+@click.option("--stage", type=click.Choice(STAGE_CHOICES, case_sensitive=False), default=None,
+              metavar="STAGE", help="Plan as if the blueprint targeted STAGE.")
+@_terraform_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: the recorded plan summary, for scripts.")
+def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str | None,
+         emulator: str | None, fmt: str) -> None:
+    """Render BLUEPRINT, run terraform init + plan, and save the plan for `tfgen apply`.
+
+    Refuses when out/ has hand edits. The saved plan is exactly what `apply` runs.
+
+    \b
+    Examples:
+      tfgen plan blueprints/envs/dev.yaml
+      tfgen plan blueprints/envs/dev.yaml --stage multi-az
+      tfgen plan blueprints/envs/dev.yaml --emulator http://localhost:5000
+    """
+    runner = _runner(terraform, emulator)
+    if fmt == "json":
+        runner = Runner(terraform=terraform, emulator=emulator,
+                        on_line=lambda line: click.echo(line, err=True),
+                        progress=runner.progress)
+    result = run_plan(Path(blueprint), out_dir=Path(out_dir) if out_dir else None,
+                      stage=stage, runner=runner)
+    if fmt == "json":
+        click.echo(json.dumps({"out": str(result.out_dir), "plan": str(result.plan_file),
+                               **result.record.__dict__}, indent=2, sort_keys=True))
+        return
+    click.echo()
+    click.echo(click.style(f"{result.record.blueprint} (stage {result.record.stage}, "
+                           f"environment {result.record.environment})", bold=True))
+    _print_changes(result.record.change_list())
+    if result.record.has_changes:
+        hint = _diff_hint(blueprint, result.plan_file.parent / SHOW_FILE)
+        if hint:
+            click.echo(hint)
+        click.echo(f"Saved plan: {result.plan_file}\n"
+                   f"Review it, then: tfgen apply {blueprint}"
+                   + (f" --out {out_dir}" if out_dir else ""))
+
+
+def _exit_for(exc: ApplyFailed) -> None:
+    click.echo(click.style("error: ", fg="red", bold=True) + str(exc), err=True)
+    raise SystemExit(exc.returncode or EXIT_FAILURE)
+
+
+@click.command()
+@click.argument("blueprint", type=click.Path(dir_okay=False, exists=True))
+@_terraform_options
+@click.option("--auto-approve", is_flag=True, help="Apply without asking.")
+def apply(blueprint: str, out_dir: str | None, terraform: str | None, emulator: str | None,
+          auto_approve: bool) -> None:
+    """Apply the saved plan of BLUEPRINT (made and reviewed with `tfgen plan`).
+
+    Never plans afresh: refuses when out/ was edited by hand or the rendered files are newer
+    than the plan. Terraform's output streams live; Ctrl-C asks Terraform to stop
+    gracefully (it releases its state lock). Exits with Terraform's exit code.
+
+    \b
+    Examples:
+      tfgen apply blueprints/envs/dev.yaml
+      tfgen apply blueprints/envs/dev.yaml --auto-approve
+    """
+    def confirm(record: PlanRecord) -> bool:
+        _print_changes(record.change_list())
+        return click.confirm(f"Apply this plan to {record.name}-{record.environment} "
+                             f"(made {record.created})?", default=False)
+
+    try:
+        record = run_apply(Path(blueprint), out_dir=Path(out_dir) if out_dir else None,
+                           runner=_runner(terraform, emulator),
+                           confirm=None if auto_approve else confirm)
+    except TerraformInterrupted as exc:
+        click.echo("interrupted: Terraform stopped gracefully and released the state lock.",
+                   err=True)
+        raise SystemExit(exc.returncode or EXIT_FAILURE) from None
+    except ApplyFailed as exc:
+        _exit_for(exc)
+    click.echo(f"Applied {record.blueprint} (stage {record.stage}).")
+
+
+@click.command()
+@click.argument("blueprint", type=click.Path(dir_okay=False, exists=True))
+@_terraform_options
+@click.option("--auto-approve", is_flag=True,
+              help="Destroy without asking (not enough for environments named *prod*).")
+@click.option("--confirm-environment", metavar="NAME", default=None,
+              help="For *prod* environments without a terminal: the environment name, typed.")
+def destroy(blueprint: str, out_dir: str | None, terraform: str | None, emulator: str | None,
+            auto_approve: bool, confirm_environment: str | None) -> None:
+    """Destroy everything in BLUEPRINT's state.
+
+    Environments with `prod` in their name need the name typed (or --confirm-environment
+    NAME); others a yes/no unless --auto-approve. Needs `deletion_protection: false`.
+    """
+    def confirm(name: str, environment: str) -> bool:
+        if needs_typed_confirmation(environment):
+            if confirm_environment is not None:
+                return confirm_environment == environment
+            typed = click.prompt(f"This destroys {name}-{environment}. Type the environment "
+                                 f"name ({environment}) to confirm", default="",
+                                 show_default=False)
+            return str(typed).strip() == environment
+        if auto_approve:
+            return True
+        return click.confirm(f"Destroy everything in {name}-{environment}?", default=False)
+
+    try:
+        run_destroy(Path(blueprint), out_dir=Path(out_dir) if out_dir else None,
+                    runner=_runner(terraform, emulator), confirm=confirm)
+    except TerraformInterrupted as exc:
+        click.echo("interrupted: Terraform stopped gracefully.", err=True)
+        raise SystemExit(exc.returncode or EXIT_FAILURE) from None
+    except ApplyFailed as exc:
+        _exit_for(exc)
+    click.echo(f"Destroyed everything in the state of {blueprint}.")
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _entry_json(entry: Entry) -> dict[str, Any]:
+    return {"field": entry.path, "value": entry.value,
+            "source": str(entry.origin) if entry.origin else None,
+            "default": entry.origin is None,
+            "overrides": [{"source": str(o), "value": v} for o, v in entry.overridden]}
+
+
+@click.command()
+@click.argument("blueprint", type=click.Path(dir_okay=False, exists=True))
+@click.argument("field", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def explain(blueprint: str, field: str | None, fmt: str) -> None:
+    """Show the merged value of FIELD (or every field) and the file:line it came from.
+
+    \b
+    Examples:
+      tfgen explain blueprints/envs/dev.yaml database.instance_class
+      tfgen explain blueprints/envs/dev.yaml            # everything, defaults marked
+    """
+    path = Path(blueprint)
+    entries = explain_fields(path, field, display=_display(path))
+    if fmt == "json":
+        click.echo(json.dumps({"blueprint": blueprint, "fields": [_entry_json(e)
+                                                                  for e in entries]},
+                              indent=2, ensure_ascii=False))
+        return
+    width = min(max((len(e.path) for e in entries), default=0), 40)
+    for entry in entries:
+        where = str(entry.origin) if entry.origin else click.style("(default)", dim=True)
+        click.echo(f"{entry.path.ljust(width)}  {_show(entry.value)}  {where}")
+        for origin, value in entry.overridden:
+            click.echo(f"{'':{width}}    overrides {_show(value)} from {origin}")
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+@click.command("bootstrap-state")
+@click.argument("blueprint", type=click.Path(dir_okay=False, exists=True))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Where to write the module. Default: out/bootstrap-state/<bucket>.")
+@click.option("--force", is_flag=True, help="Overwrite files edited by hand.")
+def bootstrap_state(blueprint: str, out_dir: str | None, force: bool) -> None:
+    """Render the small root module that creates BLUEPRINT's state bucket.
+
+    Versioned, encrypted, public access blocked, TLS-only. Run `terraform init && terraform
+    apply` in it once, before the first `tfgen plan`.
+    """
+    path = Path(blueprint)
+    bp, _ = load_blueprint(path, display=_display(path))
+    target = Path(out_dir) if out_dir else None
+    if target is None and bp.backend is not None:
+        target = bootstrap_out_dir(default_out_dir(path), bp)
+    module = render_bootstrap(bp, source_name(path), target or Path())
+    apply_write(plan_write(module.out_dir, module.files), force=force)
+    click.echo(f"wrote the state-bucket module for {module.bucket} to {module.out_dir}\n"
+               f"next: terraform -chdir={module.out_dir} init && "
+               f"terraform -chdir={module.out_dir} apply")
+
+
+__all__ = ["apply", "bootstrap_state", "destroy", "explain", "plan", "resolve_out"]

@@ -1,0 +1,403 @@
+"""Plan, apply and destroy through tfgen: the reviewed plan is the plan that is applied.
+
+`plan` renders the blueprint (refusing to overwrite hand edits), runs `terraform init`
+and `terraform plan -out`, and records the saved plan with a fingerprint of the rendered
+files it was made from. `apply` applies exactly that saved plan, and refuses when out/ was
+edited by hand since, or when the rendered files are newer than the plan: what was
+reviewed is what runs. `destroy` is guarded the same way, and by the caller's typed
+confirmation for production.
+
+Library code: nothing here prints. Progress goes to a `progress` callback, Terraform's
+own output to an `on_line` callback (live), questions to a `confirm` callback.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tfgen import emulator, state_backend
+from tfgen.errors import EXIT_INVALID, InputError, OutputConflict, TfgenError
+from tfgen.output import (
+    MANIFEST,
+    apply_write,
+    describe_conflicts,
+    digest,
+    plan_write,
+    read_manifest,
+)
+from tfgen.project import Rendered, default_out_dir, render_blueprint
+from tfgen.terraform import (
+    LineCallback,
+    Terraform,
+    TerraformEnv,
+    TerraformFailed,
+    TerraformInterrupted,
+    find_terraform,
+)
+from tfgen.validate import load_blueprint
+
+PLAN_DIR = ".tfgen/plan"
+PLAN_FILE = "tfplan"
+RECORD_FILE = "plan.json"
+SHOW_FILE = "show.json"
+LOCK_MESSAGE = "Error acquiring the state lock"
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    """The default callback: say nothing."""
+
+
+class StalePlan(TfgenError):
+    """The saved plan no longer matches out/ (or there is none): plan again, then apply."""
+
+    exit_code = EXIT_INVALID
+
+
+class Declined(TfgenError):
+    """The user did not confirm; nothing was changed."""
+
+
+class ApplyFailed(TfgenError):
+    """Terraform failed; `returncode` is Terraform's exit code (tfgen exits with it)."""
+
+    def __init__(self, message: str, returncode: int) -> None:
+        super().__init__(message)
+        self.returncode = returncode
+
+
+@dataclass(frozen=True)
+class Change:
+    """One resource in a plan and what Terraform will do to it."""
+
+    address: str
+    action: str  # create, update, replace, delete, read
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    """What a saved plan was made from (stored next to it as plan.json)."""
+
+    blueprint: str
+    name: str
+    environment: str
+    stage: str
+    fingerprint: str
+    created: str
+    emulator: str | None
+    has_changes: bool
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+    def change_list(self) -> list[Change]:
+        """The recorded changes as objects."""
+        return [Change(c["address"], c["action"], tuple(c.get("reasons", ())))
+                for c in self.changes]
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """The outcome of `plan`: where the saved plan is and what it will change."""
+
+    out_dir: Path
+    plan_file: Path
+    record: PlanRecord
+    plan_json: dict[str, Any]
+    rendered: Rendered
+
+
+@dataclass(frozen=True)
+class Runner:
+    """How to run Terraform: which binary, with which environment, against what."""
+
+    terraform: str | None = None
+    env: TerraformEnv | None = None
+    emulator: str | None = None
+    on_line: LineCallback | None = None
+    progress: Progress = _quiet
+    timeout: float | None = None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def fingerprint(out_dir: Path) -> str:
+    """sha256 over the manifest: which generated files, with which content hashes."""
+    files = read_manifest(out_dir)
+    text = json.dumps(files, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def hand_edits(out_dir: Path) -> list[str]:
+    """Generated files changed on disk since tfgen wrote them, and .tf files it never wrote."""
+    manifest = read_manifest(out_dir)
+    found = []
+    for relpath, recorded in sorted(manifest.items()):
+        target = out_dir / relpath
+        if not target.is_file():
+            found.append(f"{relpath} (deleted)")
+        elif digest(target.read_text(encoding="utf-8", errors="replace")) != recorded:
+            found.append(f"{relpath} (edited)")
+    for tf in sorted([*out_dir.glob("*.tf"), *out_dir.glob("*.tf.json"),
+                      *out_dir.glob("modules/*/*.tf")]):
+        relpath = tf.relative_to(out_dir).as_posix()
+        if relpath not in manifest and tf.name != emulator.OVERRIDE_FILE:
+            found.append(f"{relpath} (not written by tfgen)")
+    return found
+
+
+def _env(out_dir: Path, runner: Runner) -> TerraformEnv:
+    """The user's Terraform settings when they have a CLI config, else tfgen's own.
+
+    tfgen's own config (the provider mirror when there is one) shares one plugin cache
+    across environments: hashicorp/aws is ~700 MB and is linked, not copied, per init.
+    """
+    if runner.env is not None:
+        base = runner.env
+    else:
+        cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        plugin_cache = None if os.environ.get("TF_PLUGIN_CACHE_DIR") else \
+            cache_home / "tfgen" / "plugin-cache"
+        base = TerraformEnv.default(out_dir / ".tfgen" / "terraform", plugin_cache)
+    extra = {**base.extra, **emulator.environment(runner.emulator)}
+    return TerraformEnv(base.cli_config_file, extra)
+
+
+def _terraform(out_dir: Path, runner: Runner) -> Terraform:
+    return Terraform(find_terraform(runner.terraform), out_dir, _env(out_dir, runner),
+                     on_line=runner.on_line, timeout=runner.timeout)
+
+
+def _plan_paths(out_dir: Path) -> tuple[Path, Path]:
+    folder = out_dir / PLAN_DIR
+    return folder / PLAN_FILE, folder / RECORD_FILE
+
+
+def read_record(out_dir: Path) -> PlanRecord | None:
+    """The record of the saved plan in `out_dir`, if there is one."""
+    _, record_path = _plan_paths(out_dir)
+    try:
+        data = json.loads(record_path.read_text(encoding="utf-8"))
+        return PlanRecord(**data)
+    except FileNotFoundError:
+        return None
+    except (ValueError, TypeError) as exc:
+        raise StalePlan(f"{record_path}: unreadable plan record ({exc}); run `tfgen plan` "
+                        "again") from None
+
+
+def changes_of(plan_json: dict[str, Any]) -> list[Change]:
+    """Resource changes of `terraform show -json PLAN`, no-ops left out."""
+    out = []
+    for rc in plan_json.get("resource_changes", []):
+        actions = rc.get("change", {}).get("actions", [])
+        if actions in (["no-op"], []):
+            continue
+        action = "replace" if "create" in actions and "delete" in actions else actions[0]
+        reasons = tuple(".".join(str(p) for p in path)
+                        for path in rc.get("change", {}).get("replace_paths", []) or [])
+        out.append(Change(rc["address"], action, reasons))
+    return out
+
+
+def _lock_message(exc: TerraformFailed, out_dir: Path, shown: bool) -> str:
+    said = "" if shown else f" Terraform said:\n{exc.stderr_tail}\n"
+    return ("the Terraform state is locked: another plan or apply is running (or crashed "
+            "holding the lock). Nothing was changed and the saved plan is kept; retry when "
+            f"it has finished.{said} Only if you are sure no run is active: "
+            f"`terraform -chdir={out_dir} force-unlock LOCK_ID` (the ID is in the lock info).")
+
+
+def _failed(exc: TerraformFailed, out_dir: Path, what: str, shown: bool = False) -> ApplyFailed:
+    """A clear error for a failed terraform step; `shown`: its output was streamed already."""
+    if LOCK_MESSAGE in exc.stderr_tail:
+        return ApplyFailed(_lock_message(exc, out_dir, shown), exc.returncode)
+    detail = " (its output is above)" if shown else f":\n{exc.stderr_tail}"
+    return ApplyFailed(f"terraform {what} failed with exit code {exc.returncode}{detail}",
+                       exc.returncode)
+
+
+@contextmanager
+def _emulated(out_dir: Path, runner: Runner, backend: dict[str, Any]) -> Iterator[None]:
+    files = {p.relative_to(out_dir).as_posix(): p.read_text(encoding="utf-8")
+             for p in sorted(out_dir.rglob("*.tf")) if ".terraform" not in p.parts
+             and p.name != emulator.OVERRIDE_FILE}
+    with emulator.override(out_dir, runner.emulator, files, backend) as path:
+        if path is not None:
+            runner.progress(f"emulator: {path.name} points AWS at {runner.emulator} "
+                            "(removed afterwards)")
+        yield
+
+
+def _init(tf: Terraform, runner: Runner) -> None:
+    runner.progress("terraform init")
+    try:
+        tf.init()
+    except TerraformFailed as exc:
+        raise _failed(exc, tf.workdir, "init", tf.on_line is not None) from None
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def plan(blueprint: Path, *, out_dir: Path | None = None, stage: str | None = None,
+         runner: Runner | None = None) -> PlanResult:
+    """Render into out/ (never over hand edits), init, `plan -out`, and record the plan."""
+    runner = runner or Runner()
+    rendered = render_blueprint(blueprint, stage=stage, out_dir=out_dir)
+    out = rendered.out_dir
+    write = plan_write(out, rendered.files)
+    if write.conflicts:
+        raise OutputConflict(describe_conflicts(write) + "\nNothing was planned.")
+    if write.changes or not (out / MANIFEST).exists():
+        runner.progress(f"rendering {rendered.source} -> {out}")
+        apply_write(write)
+    plan_file, record_path = _plan_paths(out)
+    plan_file.parent.mkdir(parents=True, exist_ok=True)
+    # The plan holds resource attributes: keep it out of version control.
+    (plan_file.parent / ".gitignore").write_text("*\n", encoding="utf-8")
+    plan_file.unlink(missing_ok=True)
+    record_path.unlink(missing_ok=True)
+    tf = _terraform(out, runner)
+    backend = state_backend.backend_settings(rendered.blueprint)
+    with _emulated(out, runner, backend):
+        _init(tf, runner)
+        runner.progress("terraform plan")
+        try:
+            has_changes = tf.plan(plan_file.resolve())
+            plan_json = tf.show_json(plan_file.resolve())
+        except TerraformFailed as exc:
+            raise _failed(exc, out, "plan", tf.on_line is not None) from None
+    record = PlanRecord(
+        blueprint=rendered.source,
+        name=rendered.blueprint.name,
+        environment=rendered.blueprint.environment,
+        stage=rendered.context.stage.value,
+        fingerprint=fingerprint(out),
+        created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        emulator=runner.emulator,
+        has_changes=has_changes,
+        changes=[asdict(c) for c in changes_of(plan_json)],
+    )
+    record_path.write_text(json.dumps(asdict(record), indent=2) + "\n", encoding="utf-8")
+    # `tfgen diff OLD NEW --plan` checks a blueprint diff against this (review aid).
+    (plan_file.parent / SHOW_FILE).write_text(json.dumps(plan_json) + "\n", encoding="utf-8")
+    return PlanResult(out, plan_file, record, plan_json, rendered)
+
+
+# --------------------------------------------------------------------------- apply
+
+
+def check_saved_plan(out_dir: Path) -> tuple[Path, PlanRecord]:
+    """The saved plan, if it still describes out/ exactly; else StalePlan/OutputConflict."""
+    plan_file, _ = _plan_paths(out_dir)
+    record = read_record(out_dir)
+    if record is None or not plan_file.is_file():
+        raise StalePlan(f"no saved plan in {out_dir}: run `tfgen plan` first, review it, "
+                        "then apply")
+    edits = hand_edits(out_dir)
+    if edits:
+        raise OutputConflict(f"{out_dir} was edited by hand since it was rendered; refusing "
+                             "to apply:\n" + "\n".join(f"  {e}" for e in edits)
+                             + "\nPut the change in the blueprint, then `tfgen plan` again.")
+    if fingerprint(out_dir) != record.fingerprint:
+        raise StalePlan(f"the rendered files in {out_dir} changed after the saved plan was "
+                        f"made ({record.created}): it is not what you reviewed. Run "
+                        "`tfgen plan` again.")
+    planned = plan_file.stat().st_mtime
+    newer = [rel for rel in read_manifest(out_dir)
+             if (out_dir / rel).stat().st_mtime > planned]
+    if newer:
+        raise StalePlan(f"the saved plan is older than the rendered files ({', '.join(newer[:5])}"
+                        f"{' …' if len(newer) > 5 else ''}). Run `tfgen plan` again.")
+    return plan_file, record
+
+
+def resolve_out(blueprint: Path, out_dir: Path | None) -> Path:
+    """Where a blueprint's root module is (the same rule as `tfgen render`)."""
+    return out_dir or default_out_dir(blueprint)
+
+
+def apply(blueprint: Path, *, out_dir: Path | None = None, runner: Runner | None = None,
+          confirm: Callable[[PlanRecord], bool] | None = None) -> PlanRecord:
+    """Apply the saved, reviewed plan of `blueprint`; `confirm` None means auto-approve."""
+    runner = runner or Runner()
+    out = resolve_out(blueprint, out_dir)
+    plan_file, record = check_saved_plan(out)
+    if runner.emulator is not None and runner.emulator != record.emulator:
+        planned_for = f"against {record.emulator}" if record.emulator else "for real AWS"
+        raise StalePlan(f"the saved plan was made {planned_for}; plan again with the same "
+                        "--emulator")
+    runner = Runner(runner.terraform, runner.env, record.emulator, runner.on_line,
+                    runner.progress, runner.timeout)
+    if not record.has_changes:
+        runner.progress("the saved plan has no changes; nothing to apply")
+        return record
+    if confirm is not None and not confirm(record):
+        raise Declined("not confirmed; nothing was applied (the saved plan is kept)")
+    bp, _ = load_blueprint(blueprint, record.stage)
+    tf = _terraform(out, runner)
+    with _emulated(out, runner, state_backend.backend_settings(bp)):
+        runner.progress(f"terraform apply {plan_file.relative_to(out)}")
+        try:
+            tf.apply(plan_file.resolve())
+        except TerraformInterrupted:
+            raise  # Ctrl-C: Terraform stopped gracefully; the caller says so
+        except TerraformFailed as exc:
+            raise _failed(exc, out, "apply", tf.on_line is not None) from None
+    plan_file.unlink(missing_ok=True)  # applied: a plan is good for one apply only
+    return record
+
+
+# --------------------------------------------------------------------------- destroy
+
+
+def needs_typed_confirmation(environment: str) -> bool:
+    """Anything with `prod` in its environment name is destroyed only after typing it."""
+    return "prod" in environment.lower()
+
+
+def destroy(blueprint: Path, *, out_dir: Path | None = None, stage: str | None = None,
+            runner: Runner | None = None,
+            confirm: Callable[[str, str], bool] | None = None) -> None:
+    """Destroy everything the blueprint's state holds.
+
+    `confirm(name, environment)` decides; None means approved (the CLI demands the typed
+    environment name for production before it passes None).
+    """
+    runner = runner or Runner()
+    out = resolve_out(blueprint, out_dir)
+    bp, _ = load_blueprint(blueprint, stage)
+    if bp.deletion_protection:
+        raise InputError(f"{blueprint}: deletion_protection is true, so AWS refuses to delete "
+                         "the database and load balancers. Set `deletion_protection: false`, "
+                         "`tfgen plan` + `tfgen apply` it, then destroy.")
+    if not (out / MANIFEST).exists():
+        raise InputError(f"{out} holds no rendered root module: nothing to destroy from here")
+    edits = hand_edits(out)
+    if edits:
+        raise OutputConflict(f"{out} was edited by hand; refusing to destroy:\n"
+                             + "\n".join(f"  {e}" for e in edits))
+    if confirm is not None and not confirm(bp.name, bp.environment):
+        raise Declined("not confirmed; nothing was destroyed")
+    tf = _terraform(out, runner)
+    with _emulated(out, runner, state_backend.backend_settings(bp)):
+        _init(tf, runner)
+        runner.progress("terraform destroy")
+        try:
+            tf.destroy(auto_approve=True)
+        except TerraformInterrupted:
+            raise  # Ctrl-C: Terraform stopped gracefully; the caller says so
+        except TerraformFailed as exc:
+            raise _failed(exc, out, "destroy", tf.on_line is not None) from None
+    plan_file, _ = _plan_paths(out)
+    plan_file.unlink(missing_ok=True)
