@@ -18,8 +18,8 @@ import click
 
 from tfgen import __version__
 from tfgen.errors import EXIT_CHANGES, EXIT_FAILURE, BlueprintInvalid, TfgenError
-from tfgen.output import apply_write, check_tree, plan_write
-from tfgen.project import Rendered, discover, render_blueprint
+from tfgen.output import apply_write, check_tree, confine, plan_write
+from tfgen.project import Rendered, discover, project_root, render_blueprint
 from tfgen.stages import STAGE_CHOICES, Stage
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -131,6 +131,8 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
     rendered = _render_all(paths, stage, Path(out_dir) if out_dir else None)
     report: list[dict[str, Any]] = []
     stale = False
+    for item in rendered:  # refuse a bad output directory before writing anything
+        confine(item.out_dir, (Path.cwd(), project_root(item.path) or Path.cwd()))
     for item in rendered:
         if check:
             differing = check_tree(item.out_dir, item.files)
@@ -142,7 +144,8 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
         entry = {"blueprint": item.source, "out": _show(item.out_dir),
                  "stage": item.context.stage.value, "created": plan.create,
                  "updated": plan.update, "removed": plan.delete,
-                 "unchanged": len(plan.unchanged), "written": not dry_run}
+                 "unchanged": len(plan.unchanged), "written": not dry_run,
+                 "conflicts": sorted([e.path for e in plan.edited] + plan.foreign)}
         if not dry_run:
             apply_write(plan, force=force)
         report.append(entry)
@@ -190,6 +193,9 @@ def _print_render_entry(entry: dict[str, Any], *, check: bool, dry_run: bool) ->
         for key, mark in (("created", "+"), ("updated", "~"), ("removed", "-")):
             for path in entry[key]:
                 click.echo(f"  {mark} {path}")
+        for path in entry["conflicts"]:
+            click.echo(f"  ! {path}: edited by hand or not written by tfgen — a real render "
+                       "stops here unless --force")
 
 
 @main.command()
@@ -250,3 +256,8 @@ def run() -> None:  # pragma: no cover - console entry point shim
 from tfgen.cli_diff import diff  # noqa: E402
 
 main.add_command(diff)
+
+from tfgen.cli_apply import apply, bootstrap_state, destroy, explain, plan  # noqa: E402
+
+for _command in (plan, apply, destroy, explain, bootstrap_state):
+    main.add_command(_command)

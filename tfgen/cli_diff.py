@@ -1,0 +1,55 @@
+"""`tfgen diff OLD NEW`: review what a blueprint change does before anyone applies it.
+
+Kept out of cli.py so the diff feature is one import; printing and exit codes still
+happen only here and in cli.py (the library returns a report).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from tfgen.diff import check_plan, diff_sides
+from tfgen.diff_report import render_report
+from tfgen.errors import EXIT_CHANGES, InputError
+
+
+@click.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+              default="text", show_default=True,
+              help="text for a terminal, markdown for a pull-request comment, json for tools.")
+@click.option("--exit-code", is_flag=True,
+              help="Exit 3 when there are changes, 0 when there are none.")
+@click.option("--plan", "plan_file", type=click.Path(dir_okay=False), default=None,
+              help="`terraform show -json` of a real plan: mark each predicted change as "
+                   "confirmed, missed or not in the plan.")
+@click.pass_context
+def diff(ctx: click.Context, old: str, new: str, fmt: str, exit_code: bool,
+         plan_file: str | None) -> None:
+    """Explain what changes between two blueprints: resources, risks, stage story.
+
+    Each side is a blueprint PATH, PATH@STAGE (render at another stage) or REV:PATH
+    (the file at a git revision, PATH relative to the repository root).
+
+    \b
+    Examples:
+      tfgen diff blueprints/shopping-mall.yaml@multi-az blueprints/shopping-mall.yaml@static-web
+      tfgen diff main:blueprints/shopping-mall.yaml blueprints/shopping-mall.yaml --format markdown
+      tfgen diff old.yaml new.yaml --exit-code     # CI: 0 no changes, 3 changes
+
+    Exit codes: 0 ok (or no changes), 3 changes (--exit-code), 1 error, 2 invalid input.
+    """
+    report = diff_sides(old, new)
+    if plan_file is not None:
+        try:
+            plan = json.loads(Path(plan_file).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"--plan {plan_file}: cannot read JSON ({exc})") from exc
+        check_plan(report, plan)
+    click.echo(render_report(report, fmt), nl=False)
+    if exit_code and report.changed:
+        ctx.exit(EXIT_CHANGES)

@@ -1,0 +1,391 @@
+"""Comparing two blueprints by what they build: the engine behind `tfgen diff`.
+
+A reviewer wants consequences, not a YAML diff: which resources appear, disappear,
+change in place or are replaced, and why that matters. Both sides are loaded and
+validated like `tfgen render` does (a side may be a file, a file at another stage, or a
+file at a git revision), rendered to a resource inventory (`tfgen.inventory`), and
+compared argument by argument. Replacement comes from the force-new table
+(`tfgen.forcenew`) and spreads through references: when a resource is replaced, every
+argument that refers to it changes, which may replace the referrer too.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from tfgen.blueprint import Blueprint
+from tfgen.context import RenderContext, build_context
+from tfgen.errors import InputError
+from tfgen.forcenew import forces_replacement
+from tfgen.inventory import Inventory, Ref, Resource, inventory
+from tfgen.loader import parse_document
+from tfgen.project import project_root, source_name
+from tfgen.stages import STAGE_CHOICES, Stage, parse_stage
+from tfgen.validate import load_blueprint, validate_document
+
+#: Actions in the order the report lists them.
+ACTIONS = ("add", "change", "replace", "destroy")
+
+#: What Terraform shows for a value it learns only during apply.
+KNOWN_AFTER_APPLY = "(known after apply)"
+
+#: Attributes that change when their resource is merely updated in place (a launch
+#: template's new version), not only when it is replaced.
+UPDATE_SENSITIVE = frozenset({"latest_version"})
+
+
+# --- sides -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a diff as the user wrote it: `PATH`, `PATH@STAGE` or `REV:PATH`."""
+
+    text: str
+    path: str
+    stage: Stage | None = None
+    revision: str | None = None
+
+
+def parse_side(text: str) -> Side:
+    """Split `REV:PATH@STAGE`; a name that exists as a file is always a plain path."""
+    rest, stage = text, None
+    head, at, tail = text.rpartition("@")
+    if at and tail.lower() in STAGE_CHOICES and head:
+        rest, stage = head, parse_stage(tail.lower())
+    revision = None
+    if ":" in rest and not Path(rest).exists():
+        revision, _, rest = rest.partition(":")
+        if not revision or not rest:
+            raise InputError(f"'{text}': write a git revision as REV:PATH, e.g. "
+                             "main:blueprints/shopping-mall.yaml")
+    return Side(text, rest, stage, revision)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A side loaded, validated and reduced to its resources."""
+
+    side: Side
+    label: str
+    blueprint: Blueprint
+    context: RenderContext
+    resources: Inventory
+
+
+def load_side(side: Side) -> Loaded:
+    """Validate and inventory one side; git revisions are read with `git show`."""
+    if side.revision is None:
+        path = Path(side.path)
+        if not path.is_file():
+            raise InputError(f"{side.path}: no such blueprint file")
+        blueprint, _ = load_blueprint(path, side.stage, display=side.path)
+        context = build_context(blueprint, source_name(path), base_dir=path.parent)
+    else:
+        blueprint, context = _load_revision(side)
+    label = side.text
+    return Loaded(side, label, blueprint, context, inventory(context))
+
+
+def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    git = shutil.which("git")
+    if git is None:
+        raise InputError("`git` is not installed; REV:PATH sides need it")
+    return subprocess.run([git, *args], cwd=cwd, capture_output=True, check=False)
+
+
+def _repo_root() -> Path:
+    done = _git(["rev-parse", "--show-toplevel"], Path.cwd())
+    if done.returncode != 0:
+        raise InputError("REV:PATH needs a git repository, and the working directory is "
+                         "not inside one")
+    return Path(done.stdout.decode().strip())
+
+
+def git_show(revision: str, path: str, root: Path) -> bytes | None:
+    """The bytes of `path` (relative to the repository root) at `revision`, or None."""
+    done = _git(["show", f"{revision}:{path}"], root)
+    return done.stdout if done.returncode == 0 else None
+
+
+def _load_revision(side: Side) -> tuple[Blueprint, RenderContext]:
+    assert side.revision is not None
+    root = _repo_root()
+    rel = PurePosixPath(side.path.lstrip("/"))
+    if _git(["rev-parse", "--verify", "--quiet", f"{side.revision}^{{commit}}"],
+            root).returncode != 0:
+        raise InputError(f"'{side.revision}' is not a git revision in {root}")
+    raw = git_show(side.revision, rel.as_posix(), root)
+    if raw is None:
+        raise InputError(f"{rel} does not exist at revision {side.revision} (paths are "
+                         "relative to the repository root)")
+    doc = parse_document(raw, side.text)
+    with tempfile.TemporaryDirectory(prefix="tfgen-diff-") as tmp:
+        # The blueprint's user_data files come from the same revision, next to it.
+        base = Path(tmp) / rel.parent
+        base.mkdir(parents=True, exist_ok=True)
+        for key in ("web", "app"):
+            section = doc.data.get(key)
+            script = section.get("user_data") if isinstance(section, dict) else None
+            if isinstance(script, str):
+                content = git_show(side.revision, (rel.parent / script).as_posix(), root)
+                if content is not None:
+                    target = base / script
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(content)
+        blueprint = validate_document(doc, side.stage, base_dir=base)
+        source = rel.as_posix() if project_root(root / rel) else rel.name
+        return blueprint, build_context(blueprint, source, base_dir=base)
+
+
+# --- comparison --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ArgChange:
+    """One argument of a resource, before and after; `via` names a replaced referent."""
+
+    name: str
+    old: Any
+    new: Any
+    forces_replacement: bool
+    via: str | None = None
+
+
+@dataclass
+class ResourceChange:
+    """What happens to one resource address."""
+
+    address: str
+    type: str
+    module: str
+    action: str
+    changes: list[ArgChange] = field(default_factory=list)
+    old: Resource | None = None
+    new: Resource | None = None
+    plan: str | None = None
+
+
+@dataclass(frozen=True)
+class BlueprintChange:
+    """A blueprint field (dotted path) whose value differs."""
+
+    path: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """The article's reason for one step up or down the stage ladder."""
+
+    from_stage: str
+    to_stage: str
+    text: str
+
+
+@dataclass
+class PlanCheck:
+    """How a real `terraform plan` compares with the prediction."""
+
+    confirmed: int = 0
+    differs: int = 0
+    not_in_plan: int = 0
+    missed: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class DiffReport:
+    """Everything `tfgen diff` reports, before formatting."""
+
+    old: Loaded
+    new: Loaded
+    blueprint_changes: list[BlueprintChange]
+    resources: list[ResourceChange]
+    risks: list[Any]
+    narrative: list[Narrative]
+    plan: PlanCheck | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.blueprint_changes or self.resources)
+
+    def counts(self) -> dict[str, int]:
+        return {a: sum(1 for r in self.resources if r.action == a) for a in ACTIONS}
+
+    def module_counts(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for r in self.resources:
+            out.setdefault(r.module, dict.fromkeys(ACTIONS, 0))[r.action] += 1
+        return dict(sorted(out.items()))
+
+
+def _refs(value: Any) -> Iterable[Ref]:
+    if isinstance(value, Ref):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _refs(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _refs(item)
+
+
+def compare_inventories(old: Inventory, new: Inventory) -> list[ResourceChange]:
+    """Resource changes from `old` to `new`, replacement spread through references."""
+    changes: dict[str, ResourceChange] = {}
+    for addr in old.keys() - new.keys():
+        res = old[addr]
+        changes[addr] = ResourceChange(addr, res.type, res.module, "destroy", old=res)
+    for addr in new.keys() - old.keys():
+        res = new[addr]
+        changes[addr] = ResourceChange(addr, res.type, res.module, "add", new=res)
+    common = sorted(old.keys() & new.keys())
+    direct: dict[str, list[ArgChange]] = {}
+    for addr in common:
+        a, b = old[addr], new[addr]
+        direct[addr] = [ArgChange(k, a.args.get(k), b.args.get(k),
+                                  forces_replacement(b.type, k))
+                        for k in sorted(a.args.keys() | b.args.keys())
+                        if a.args.get(k) != b.args.get(k)]
+    replaced = {addr for addr, args in direct.items() if any(c.forces_replacement for c in args)}
+    while True:  # a replaced resource gets new IDs: its referrers see a changed value
+        grown = set(replaced)
+        for addr in common:
+            if addr in grown:
+                continue
+            res = new[addr]
+            for k, value in res.args.items():
+                if forces_replacement(res.type, k) and any(r.address in replaced
+                                                           for r in _refs(value)):
+                    grown.add(addr)
+        if grown == replaced:
+            break
+        replaced = grown
+    updated = {addr for addr in common if direct[addr]}
+    for addr in common:
+        res = new[addr]
+        args = list(direct[addr])
+        seen = {c.name for c in args}
+        for k, value in sorted(res.args.items()):
+            hit = next((r for r in _refs(value) if r.address in replaced or (
+                r.attribute in UPDATE_SENSITIVE and r.address in updated)), None)
+            if hit is not None and k not in seen:
+                args.append(ArgChange(k, value, KNOWN_AFTER_APPLY,
+                                      forces_replacement(res.type, k), via=hit.address))
+        if not args:
+            continue
+        action = "replace" if addr in replaced else "change"
+        changes[addr] = ResourceChange(addr, res.type, res.module, action,
+                                       sorted(args, key=lambda c: c.name), old[addr], res)
+    order = {a: i for i, a in enumerate(ACTIONS)}
+    return sorted(changes.values(), key=lambda c: (order[c.action], c.address))
+
+
+def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(data, dict) and data:
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: data}
+
+
+def compare_blueprints(old: Blueprint, new: Blueprint) -> list[BlueprintChange]:
+    """Changed fields as dotted paths, defaults filled in (what the blueprint means)."""
+    a = _flatten(old.model_dump(mode="json"))
+    b = _flatten(new.model_dump(mode="json"))
+    missing = object()
+    return [BlueprintChange(k, a.get(k), b.get(k)) for k in sorted(a.keys() | b.keys())
+            if a.get(k, missing) != b.get(k, missing)]
+
+
+#: What leaving a stage (going down the ladder) undoes, in the article's terms.
+_REVERSE: dict[Stage, str] = {
+    Stage.MULTI_AZ: "Back to a single database instance: RDS removes the synchronous "
+    "standby, so a failure of the database's Availability Zone again stops the service "
+    "until the instance is recovered, in exchange for about half the database cost.",
+    Stage.STATIC_WEB: "The front end moves back from S3 to the web tier: web servers, "
+    "their launch template and the internal load balancer return, the public load "
+    "balancer forwards to the web tier again, and the S3 website bucket and the gateway "
+    "endpoint go (the bucket only if it is empty).",
+    Stage.CDN: "CloudFront is removed: Route 53 points the domain straight at the load "
+    "balancer again, the load balancer is reopened to the whole internet, and the bucket "
+    "turns back into a public S3 website; users far from Seoul lose the edge cache.",
+}
+
+
+def stage_narrative(old: Stage, new: Stage) -> list[Narrative]:
+    """One paragraph per rung climbed (the article's story) or descended."""
+    stages = list(Stage)
+    i, j = stages.index(old), stages.index(new)
+    if i < j:
+        return [Narrative(stages[k].value, stages[k + 1].value, stages[k + 1].info.story)
+                for k in range(i, j)]
+    return [Narrative(stages[k].value, stages[k - 1].value, _REVERSE[stages[k]])
+            for k in range(i, j, -1)]
+
+
+def build_report(old: Loaded, new: Loaded) -> DiffReport:
+    """Compare two loaded sides: blueprint fields, resources, risks, story."""
+    from tfgen.risks import assess  # risks reads the report types defined here
+
+    resources = compare_inventories(old.resources, new.resources)
+    report = DiffReport(old, new, compare_blueprints(old.blueprint, new.blueprint), resources,
+                        [], stage_narrative(old.context.stage, new.context.stage))
+    report.risks = assess(report)
+    return report
+
+
+def diff_sides(old: str, new: str) -> DiffReport:
+    """`tfgen diff OLD NEW` without the formatting."""
+    return build_report(load_side(parse_side(old)), load_side(parse_side(new)))
+
+
+# --- a real plan -------------------------------------------------------------------------
+
+_PLAN_ACTIONS = {("create",): "add", ("delete",): "destroy", ("update",): "change",
+                 ("delete", "create"): "replace", ("create", "delete"): "replace"}
+
+
+def plan_actions(plan: dict[str, Any]) -> dict[str, str]:
+    """Managed-resource address -> add/change/replace/destroy from `terraform show -json`."""
+    if not isinstance(plan, dict) or "format_version" not in plan:
+        raise InputError("--plan: not the JSON of `terraform show -json PLANFILE`")
+    out: dict[str, str] = {}
+    for rc in plan.get("resource_changes") or []:
+        if rc.get("mode") != "managed":
+            continue
+        action = _PLAN_ACTIONS.get(tuple(rc.get("change", {}).get("actions", [])))
+        if action:
+            out[rc["address"]] = action
+    return out
+
+
+def check_plan(report: DiffReport, plan: dict[str, Any]) -> PlanCheck:
+    """Mark each predicted change confirmed / differs / not in the plan; list the missed."""
+    actual = plan_actions(plan)
+    check = PlanCheck()
+    for change in report.resources:
+        got = actual.get(change.address)
+        if got is None:
+            change.plan = "not in plan"
+            check.not_in_plan += 1
+        elif got == change.action:
+            change.plan = "confirmed"
+            check.confirmed += 1
+        else:
+            change.plan = f"plan says {got}"
+            check.differs += 1
+    predicted = {c.address for c in report.resources}
+    check.missed = sorted((a, act) for a, act in actual.items() if a not in predicted)
+    report.plan = check
+    return check
+
+
+__all__ = ["ACTIONS", "DiffReport", "Loaded", "ResourceChange", "Side", "build_report",
+           "check_plan", "diff_sides", "load_side", "parse_side"]

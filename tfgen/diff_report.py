@@ -1,0 +1,259 @@
+"""Formatting a diff report: text for a terminal, markdown for a pull request, JSON.
+
+All three present the same report in the same order: summary, blueprint changes,
+infrastructure changes, risks, stage narrative. Text carries click styles (the CLI's
+`click.echo` strips them when stdout is not a terminal). Markdown stays under
+`MARKDOWN_LIMIT` characters by dropping whole blocks (a table is never cut) and saying
+so. JSON is versioned (`JSON_VERSION`, documented in docs/diff.md).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from tfgen.diff import ACTIONS, DiffReport, ResourceChange
+from tfgen.inventory import Ref, plain
+
+JSON_VERSION = 1
+#: GitHub refuses comments longer than 65,536 characters; stay well below.
+MARKDOWN_LIMIT = 60_000
+#: Longest value shown in text and markdown (JSON always has it whole).
+VALUE_WIDTH = 80
+#: Rows per markdown table, so truncation can drop part of a long list table by table.
+TABLE_ROWS = 40
+
+_SYMBOL = {"add": "+", "change": "~", "replace": "-/+", "destroy": "-"}
+_COLOUR = {"add": "green", "change": "yellow", "replace": "magenta", "destroy": "red"}
+_HEADING = {"add": "added", "change": "changed in place", "replace": "replaced",
+            "destroy": "destroyed"}
+_RISK_COLOUR = {"data-loss": "red", "exposure": "red"}
+_KIND_TITLE = {"data-loss": "data loss", "disruption": "downtime / disruption",
+               "exposure": "exposure", "security-chain": "security chain"}
+
+
+def show(value: Any, width: int = VALUE_WIDTH) -> str:
+    """A value as a reviewer reads it: JSON-ish, shortened."""
+    text = value if isinstance(value, str) and value.startswith("(") else json.dumps(
+        plain(value), sort_keys=True)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def summary_line(report: DiffReport) -> str:
+    if not report.changed:
+        return "no changes: both sides build the same infrastructure"
+    c = report.counts()
+    return (f"{c['add']} to add, {c['change']} to change, {c['replace']} to replace, "
+            f"{c['destroy']} to destroy")
+
+
+def _title(report: DiffReport) -> str:
+    o, n = report.old, report.new
+    return (f"{o.label} (stage {o.context.stage.value}) → "
+            f"{n.label} (stage {n.context.stage.value})")
+
+
+def brief(change: ResourceChange, width: int = 100) -> str:
+    """Key arguments of an added or destroyed resource (no references, no tags)."""
+    res = change.new or change.old
+    if res is None:
+        return ""
+    parts = [f"{k}={show(v, 40)}" for k, v in res.args.items()
+             if k != "tags" and v is not None and not isinstance(v, Ref)
+             and not (isinstance(v, list) and any(isinstance(x, Ref) for x in v))]
+    text = ", ".join(parts)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _plan_note(change: ResourceChange) -> str:
+    return f" [plan: {change.plan}]" if change.plan else ""
+
+
+# --- text --------------------------------------------------------------------------------
+
+def to_text(report: DiffReport) -> str:
+    """The report for a terminal (styles stripped by click when not a tty)."""
+    out: list[str] = [click.style(f"tfgen diff: {_title(report)}", bold=True), ""]
+    out.append(click.style("Summary: ", bold=True) + summary_line(report))
+    for module, counts in report.module_counts().items():
+        parts = ", ".join(f"{n} to {a}" for a, n in counts.items() if n)
+        out.append(f"  {module}: {parts}")
+    if not report.changed:
+        return "\n".join(out) + "\n"
+    out += ["", click.style("Blueprint changes", bold=True)]
+    out += [f"  {c.path}: {show(c.old)} → {show(c.new)}" for c in report.blueprint_changes] \
+        or ["  (none: same blueprint values)"]
+    out += ["", click.style("Infrastructure changes", bold=True)]
+    for change in report.resources:
+        mark = click.style(_SYMBOL[change.action].rjust(3), fg=_COLOUR[change.action],
+                           bold=True)
+        out.append(f"{mark} {change.address}  ({_HEADING[change.action]})"
+                   f"{_plan_note(change)}")
+        if change.action in ("add", "destroy"):
+            out.append(f"      {brief(change)}")
+        for arg in change.changes:
+            flag = click.style("  # forces replacement", fg="magenta") \
+                if arg.forces_replacement and change.action == "replace" else ""
+            via = f" (via {arg.via})" if arg.via else ""
+            out.append(f"      {arg.name}: {show(arg.old)} → {show(arg.new)}{via}{flag}")
+    if report.plan is not None:
+        p = report.plan
+        out += ["", click.style("Against the plan", bold=True),
+                f"  {p.confirmed} confirmed, {p.differs} with another action, "
+                f"{p.not_in_plan} not in the plan, {len(p.missed)} missed"]
+        out += [f"  missed: {_SYMBOL[a]} {addr} ({_HEADING[a]})" for addr, a in p.missed]
+    out += ["", click.style("Risks", bold=True)]
+    out += [f"  [{click.style(_KIND_TITLE[r.kind], fg=_RISK_COLOUR.get(r.kind, 'yellow'))}]"
+            f" {r.subject}: {r.message}" for r in report.risks] or ["  (none found)"]
+    if report.narrative:
+        out += ["", click.style("Stage narrative", bold=True)]
+        for step in report.narrative:
+            out += [f"  {step.from_stage} → {step.to_stage}: {step.text}"]
+    return "\n".join(out) + "\n"
+
+
+# --- markdown ----------------------------------------------------------------------------
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Tables of at most TABLE_ROWS rows each: the units truncation may drop."""
+    head = "| " + " | ".join(header) + " |\n|" + "|".join("---" for _ in header) + "|\n"
+    chunks = [rows[i:i + TABLE_ROWS] for i in range(0, len(rows), TABLE_ROWS)] or [[]]
+    return [head + "".join("| " + " | ".join(_cell(c) for c in row) + " |\n" for row in chunk)
+            for chunk in chunks if chunk]
+
+
+def _resource_row(change: ResourceChange) -> list[str]:
+    args = brief(change) if change.action in ("add", "destroy") else "<br>".join(
+        f"`{a.name}`: {show(a.old, 60)} → {show(a.new, 60)}"
+        + (" **(forces replacement)**" if a.forces_replacement and change.action == "replace"
+           else "")
+        for a in change.changes)
+    row = [_SYMBOL[change.action], f"`{change.address}`", args]
+    return [*row, change.plan or ""] if change.plan is not None else row
+
+
+def _sections(report: DiffReport) -> list[tuple[str, list[str]]]:
+    """(details summary, blocks) per collapsible section, in report order."""
+    sections: list[tuple[str, list[str]]] = []
+    bp_rows = [[f"`{c.path}`", f"`{show(c.old)}`", f"`{show(c.new)}`"]
+               for c in report.blueprint_changes]
+    sections.append((f"Blueprint changes ({len(bp_rows)})",
+                     _table(["field", "old", "new"], bp_rows) or ["_none_\n"]))
+    blocks: list[str] = []
+    with_plan = report.plan is not None
+    for action in ACTIONS:
+        rows = [_resource_row(c) for c in report.resources if c.action == action]
+        if rows:
+            header = ["", "address", "arguments"] + (["plan"] if with_plan else [])
+            tables = _table(header, rows)
+            tables[0] = f"**{_HEADING[action].capitalize()} ({len(rows)})**\n\n" + tables[0]
+            blocks += tables
+    if report.plan is not None and report.plan.missed:
+        blocks += _table(["missed by the prediction (in the plan)", "action"],
+                         [[f"`{a}`", act] for a, act in report.plan.missed])
+    sections.append((f"Infrastructure changes ({len(report.resources)})", blocks))
+    return sections
+
+
+def to_markdown(report: DiffReport, limit: int = MARKDOWN_LIMIT) -> str:
+    """A pull-request comment: summary and risks first, details collapsed, < `limit`."""
+    head = [f"### tfgen diff: {_title(report)}\n", f"**{summary_line(report)}**\n"]
+    if report.changed and report.module_counts():
+        head += _table(["module", *ACTIONS],
+                       [[f"`{m}`", *(str(c[a]) for a in ACTIONS)]
+                        for m, c in report.module_counts().items()])
+    if report.plan is not None:
+        p = report.plan
+        head.append(f"Against the plan: {p.confirmed} confirmed, {p.differs} with another "
+                    f"action, {p.not_in_plan} not in the plan, {len(p.missed)} missed.\n")
+    if not report.changed:
+        return "\n".join(head)
+    risk_lines = [f"- **{_KIND_TITLE[r.kind]}** `{r.subject}`: {r.message}\n"
+                  for r in report.risks] or ["_none found_\n"]
+    story = [f"**{s.from_stage} → {s.to_stage}.** {s.text}\n" for s in report.narrative]
+    parts = [*_sections(report), (f"Risks ({len(report.risks)})", ["".join(risk_lines)])]
+    if story:
+        parts.append(("Stage narrative", story))
+    text = "\n".join(head)
+    dropped = 0
+    note = ("\n> Truncated to stay under {limit:,} characters: {n} block(s) left out. Run "
+            "`tfgen diff --format text` (or `--format json`) for the full report.\n")
+    reserve = len(note) + 40
+    for index, (title, blocks) in enumerate(parts):
+        opening = "open" if title.startswith("Risks") else ""
+        section = f"\n<details {opening}>\n<summary>{title}</summary>\n\n".replace(
+            "<details >", "<details>")
+        closing = "\n</details>\n"
+        if len(text) + len(section) + len(closing) + reserve > limit:
+            dropped += sum(len(bs) for _, bs in parts[index:])
+            break
+        body = ""
+        for block in blocks:
+            if len(text) + len(section) + len(body) + len(block) + len(closing) + reserve \
+                    > limit:
+                dropped += 1
+                continue
+            body += block + "\n"
+        text += section + body + closing
+    if dropped:
+        text += note.format(limit=limit, n=dropped)
+    return text
+
+
+# --- json --------------------------------------------------------------------------------
+
+def to_json_data(report: DiffReport) -> dict[str, Any]:
+    """The stable JSON structure (see docs/diff.md)."""
+    def side(loaded: Any) -> dict[str, Any]:
+        return {"label": loaded.label, "stage": loaded.context.stage.value,
+                "resources": len(loaded.resources)}
+
+    def resource(c: ResourceChange) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "address": c.address, "type": c.type, "module": c.module, "action": c.action,
+            "changes": [{"argument": a.name, "old": plain(a.old), "new": plain(a.new),
+                         "forces_replacement": a.forces_replacement, "via": a.via}
+                        for a in c.changes]}
+        if c.plan is not None:
+            item["plan"] = c.plan
+        return item
+
+    data: dict[str, Any] = {
+        "version": JSON_VERSION,
+        "old": side(report.old),
+        "new": side(report.new),
+        "changed": report.changed,
+        "summary": {**report.counts(), "modules": report.module_counts()},
+        "blueprint_changes": [{"path": c.path, "old": c.old, "new": c.new}
+                              for c in report.blueprint_changes],
+        "resources": [resource(c) for c in report.resources],
+        "risks": [{"kind": r.kind, "subject": r.subject, "message": r.message}
+                  for r in report.risks],
+        "narrative": [{"from": s.from_stage, "to": s.to_stage, "text": s.text}
+                      for s in report.narrative],
+    }
+    if report.plan is not None:
+        p = report.plan
+        data["plan"] = {"confirmed": p.confirmed, "differs": p.differs,
+                        "not_in_plan": p.not_in_plan,
+                        "missed": [{"address": a, "action": act} for a, act in p.missed]}
+    return data
+
+
+def to_json(report: DiffReport) -> str:
+    return json.dumps(to_json_data(report), indent=2, sort_keys=True) + "\n"
+
+
+def render_report(report: DiffReport, fmt: str) -> str:
+    """The report in `fmt` (text, markdown or json)."""
+    if fmt == "json":
+        return to_json(report)
+    if fmt == "markdown":
+        return to_markdown(report)
+    return to_text(report)

@@ -1,0 +1,430 @@
+"""The resources a render creates, computed in Python from the render context.
+
+`tfgen diff` compares two renders by their resources, not by their text: which
+Terraform addresses exist, and with which review-relevant arguments. Terraform would
+tell us the same after `init` and `plan`, but that needs a provider, credentials and
+seconds per side; this module mirrors the templates (templates/modules/*/main.tf.j2)
+instead, and tests/integration/test_inventory_plan.py proves the address sets equal a
+real `terraform plan` at every stage.
+
+Arguments use the provider's argument names so `tfgen.forcenew` can say which changes
+replace a resource. A value that Terraform only knows after apply (an ID, an ARN) is a
+:class:`Ref` to the resource that produces it: if that resource is replaced, every
+argument referring to it changes too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfgen.context import RenderContext
+
+#: The policy every instance role gets (Session Manager instead of SSH).
+SSM_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+#: Shown in place of the CloudFront origin-facing managed prefix list's ID.
+CLOUDFRONT_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
+ANYWHERE_V4 = "0.0.0.0/0"
+ANYWHERE_V6 = "::/0"
+
+
+@dataclass(frozen=True, order=True)
+class Ref:
+    """An argument whose value is another resource's attribute (known after apply)."""
+
+    address: str
+    attribute: str = "id"
+
+    def __str__(self) -> str:
+        return f"{self.address}.{self.attribute}"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource instance: its type, the root-module call it lives in, its arguments."""
+
+    type: str
+    module: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+Inventory = dict[str, Resource]
+
+
+def address(module: str, rtype: str, name: str, key: str | int | None = None) -> str:
+    """The address exactly as Terraform prints it: `module.m.type.name["key"]` or `[0]`."""
+    base = f"module.{module}.{rtype}.{name}"
+    if key is None:
+        return base
+    if isinstance(key, int):
+        return f"{base}[{key}]"
+    return f"{base}[{json.dumps(key)}]"
+
+
+class _Builder:
+    """Collects resources of one render; `add` returns the address for references."""
+
+    def __init__(self, tags: dict[str, str]) -> None:
+        self.items: Inventory = {}
+        self.tags = tags
+
+    def add(self, module: str, rtype: str, name: str, args: dict[str, Any],
+            key: str | int | None = None, *, tagged: bool = True) -> str:
+        addr = address(module, rtype, name, key)
+        if tagged:
+            args = {**args, "tags": self.tags}
+        self.items[addr] = Resource(rtype, module, args)
+        return addr
+
+
+def inventory(ctx: RenderContext) -> Inventory:
+    """Every managed resource instance the rendered root module plans to create."""
+    v = ctx.values
+    f = ctx.features
+    tags = {"Project": v["name"], "Environment": v["environment"], "ManagedBy": "tfgen",
+            **v["tags"]}
+    b = _Builder(tags)
+    name = f"{v['name']}-{v['environment']}"
+    azs = sorted(v["network"]["azs"])
+    net = _network(b, ctx, name, azs)
+    sgs = _security(b, ctx, name, net["vpc"])
+    alb_cert = _certificate(b, "alb_certificate", v["dns"]["record_name"],
+                            [f"origin.{v['dns']['record_name']}"] if f.cdn else []) \
+        if f.dns else None
+    app_port = v["app_tier"]["port"]
+    front = v["web_tier"] if f.web_tier else v["app_tier"]
+    alb = _load_balancer(b, "alb", f"{name}-alb", internal=False, subnets="public",
+                         sg=sgs["alb"], target_port=front["port"],
+                         health_check_path=front["health_check_path"],
+                         certificate=alb_cert, deletion_protection=v["deletion_protection"])
+    if f.web_tier:
+        _tier(b, ctx, "web", f"{name}-web", sgs["web"], alb)
+        internal = _load_balancer(b, "internal_alb", f"{name}-int", internal=True,
+                                  subnets="app", sg=sgs["internal_alb"], target_port=app_port,
+                                  health_check_path=v["app_tier"]["health_check_path"],
+                                  certificate=None,
+                                  deletion_protection=v["deletion_protection"])
+        _tier(b, ctx, "app", f"{name}-app", sgs["app"], internal)
+    else:
+        _tier(b, ctx, "app", f"{name}-app", sgs["app"], alb)
+    _database(b, ctx, f"{name}-db", sgs["db"], azs)
+    bucket = _static_site(b, ctx) if f.static_site else None
+    cdn_cert = _certificate(b, "cdn_certificate", v["dns"]["record_name"], []) \
+        if f.cdn and f.dns else None
+    cdn = _cdn(b, ctx, name, bucket, alb, cdn_cert) if f.cdn and bucket else None
+    if f.dns:
+        _dns(b, ctx, alb, cdn)
+    return dict(sorted(b.items.items()))
+
+
+def _network(b: _Builder, ctx: RenderContext, name: str, azs: list[str]) -> dict[str, str]:
+    v = ctx.values["network"]
+    m = "network"
+    vpc = b.add(m, "aws_vpc", "this", {"cidr_block": v["vpc_cidr"], "enable_dns_support": True,
+                                        "enable_dns_hostnames": True})
+    b.add(m, "aws_default_security_group", "this", {"vpc_id": Ref(vpc), "ingress": [],
+                                                    "egress": []})
+    subnets: dict[tuple[str, str], str] = {}
+    for tier in ("public", "app", "data"):
+        for az in azs:
+            subnets[tier, az] = b.add(m, "aws_subnet", tier, {
+                "vpc_id": Ref(vpc), "availability_zone": az,
+                "cidr_block": v["azs"][az][f"{tier}_cidr"], "map_public_ip_on_launch": False,
+            }, az)
+    igw = b.add(m, "aws_internet_gateway", "this", {"vpc_id": Ref(vpc)})
+    public_rt = b.add(m, "aws_route_table", "public", {"vpc_id": Ref(vpc)})
+    b.add(m, "aws_route", "public_internet_gateway", {
+        "route_table_id": Ref(public_rt), "destination_cidr_block": ANYWHERE_V4,
+        "gateway_id": Ref(igw)}, tagged=False)
+    for az in azs:
+        b.add(m, "aws_route_table_association", "public", {
+            "subnet_id": Ref(subnets["public", az]), "route_table_id": Ref(public_rt)},
+            az, tagged=False)
+    nat_azs = azs[:1] if v["single_nat_gateway"] else azs
+    nats: dict[str, str] = {}
+    for az in nat_azs:
+        eip = b.add(m, "aws_eip", "nat", {"domain": "vpc"}, az)
+        nats[az] = b.add(m, "aws_nat_gateway", "this", {
+            "allocation_id": Ref(eip), "subnet_id": Ref(subnets["public", az]),
+            "connectivity_type": "public"}, az)
+    private_rts: dict[str, str] = {}
+    for az in azs:
+        private_rts[az] = b.add(m, "aws_route_table", "private", {"vpc_id": Ref(vpc)}, az)
+    for az in azs:
+        b.add(m, "aws_route", "private_nat_gateway", {
+            "route_table_id": Ref(private_rts[az]), "destination_cidr_block": ANYWHERE_V4,
+            "nat_gateway_id": Ref(nats[nat_azs[0] if v["single_nat_gateway"] else az])},
+            az, tagged=False)
+    for tier in ("app", "data"):
+        for az in azs:
+            b.add(m, "aws_route_table_association", tier, {
+                "subnet_id": Ref(subnets[tier, az]), "route_table_id": Ref(private_rts[az])},
+                az, tagged=False)
+    if ctx.features.s3_endpoint:
+        b.add(m, "aws_vpc_endpoint", "s3", {
+            "vpc_id": Ref(vpc), "service_name": f"com.amazonaws.{ctx.values['region']}.s3",
+            "vpc_endpoint_type": "Gateway",
+            "route_table_ids": [Ref(private_rts[az]) for az in azs]}, 0)
+    return {"vpc": vpc}
+
+
+#: Human names of the security-group roles (as the security module labels them).
+ROLE_LABEL = {"alb": "public ALB", "web": "web tier", "internal_alb": "internal ALB",
+              "app": "app tier", "db": "database"}
+_GROUP_DESCRIPTION = {
+    "alb": "Public ALB: admits clients on its listener ports, sends only to its targets",
+    "web": "Web tier instances: admit the public ALB only",
+    "internal_alb": "Internal ALB: admits the web tier only, sends only to the app tier",
+    "app": "App tier instances: admit the load balancer in front of them only",
+    "db": "Database: admits the app tier only, no egress",
+}
+
+
+def _security(b: _Builder, ctx: RenderContext, name: str, vpc: str) -> dict[str, str]:
+    f = ctx.features
+    v = ctx.values
+    m = "security"
+    chain = ["alb", "web", "internal_alb", "app", "db"] if f.web_tier else ["alb", "app", "db"]
+    groups: dict[str, str] = {}
+    for role in sorted(chain):
+        groups[role] = b.add(m, "aws_security_group", "this", {
+            "name_prefix": f"{name}-{role.replace('_', '-')}-",
+            "description": _GROUP_DESCRIPTION[role], "vpc_id": Ref(vpc)}, role)
+    listen = {"web": v["web_tier"]["port"] if f.web_tier else None, "internal_alb": 80,
+              "app": v["app_tier"]["port"], "db": v["database"]["port"]}
+    listener_ports = [80, 443] if f.https else [80]
+
+    def rule(kind: str, key: str, role: str, port: int, **source: Any) -> None:
+        args = {"security_group_id": Ref(groups[role]), "ip_protocol": "tcp",
+                "from_port": port, "to_port": port, "cidr_ipv4": None,
+                "referenced_security_group_id": None}
+        if kind == "aws_vpc_security_group_ingress_rule":
+            args |= {"cidr_ipv6": None, "prefix_list_id": None}
+        args |= source
+        b.add(m, kind, "this", args, key)
+
+    ingress = "aws_vpc_security_group_ingress_rule"
+    egress = "aws_vpc_security_group_egress_rule"
+    if f.cdn:
+        port = 443 if 443 in listener_ports else max(listener_ports)
+        rule(ingress, f"alb-from-cloudfront-{port}", "alb", port,
+             prefix_list_id=CLOUDFRONT_PREFIX_LIST)
+    else:
+        for port in listener_ports:
+            rule(ingress, f"alb-from-internet-ipv4-{port}", "alb", port, cidr_ipv4=ANYWHERE_V4)
+            rule(ingress, f"alb-from-internet-ipv6-{port}", "alb", port, cidr_ipv6=ANYWHERE_V6)
+    for src, dst in itertools.pairwise(chain):
+        port = listen[dst]
+        assert port is not None
+        rule(ingress, f"{dst}-from-{src}", dst, port, referenced_security_group_id=Ref(groups[src]))
+        rule(egress, f"{src}-to-{dst}", src, port, referenced_security_group_id=Ref(groups[dst]))
+    for role in chain:
+        if role in ("web", "app"):
+            for proto, port in (("https", 443), ("http", 80)):
+                rule(egress, f"{role}-to-internet-{proto}", role, port, cidr_ipv4=ANYWHERE_V4)
+    return groups
+
+
+def _certificate(b: _Builder, module: str, domain: str, sans: list[str]) -> str:
+    cert = b.add(module, "aws_acm_certificate", "this", {
+        "domain_name": domain, "subject_alternative_names": sorted(sans),
+        "validation_method": "DNS"})
+    for fqdn in sorted([domain, *sans]):
+        b.add(module, "aws_route53_record", "validation", {"name": f"_validation.{fqdn}",
+                                                            "type": "CNAME"}, fqdn, tagged=False)
+    b.add(module, "aws_acm_certificate_validation", "this", {
+        "certificate_arn": Ref(cert, "arn"),
+        "validation_record_fqdns": sorted(f"_validation.{d}" for d in [domain, *sans])},
+        tagged=False)
+    return cert
+
+
+def _load_balancer(b: _Builder, module: str, name: str, *, internal: bool, subnets: str,
+                   sg: str, target_port: int, health_check_path: str, certificate: str | None,
+                   deletion_protection: bool) -> str:
+    lb = b.add(module, "aws_lb", "this", {
+        "name": name, "load_balancer_type": "application", "internal": internal,
+        "subnets": f"{subnets} subnets", "security_groups": [Ref(sg)],
+        "enable_deletion_protection": deletion_protection})
+    tg = b.add(module, "aws_lb_target_group", "this", {
+        "name": f"{name}-{target_port}", "port": target_port, "protocol": "HTTP",
+        "target_type": "instance", "health_check_path": health_check_path})
+    https = certificate is not None
+    b.add(module, "aws_lb_listener", "http", {
+        "load_balancer_arn": Ref(lb, "arn"), "port": 80, "protocol": "HTTP",
+        "default_action": "redirect to HTTPS" if https else "forward",
+        "target_group_arn": None if https else Ref(tg, "arn")})
+    if https:
+        assert certificate is not None
+        b.add(module, "aws_lb_listener", "https", {
+            "load_balancer_arn": Ref(lb, "arn"), "port": 443, "protocol": "HTTPS",
+            "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            "certificate_arn": Ref(certificate, "arn"), "default_action": "forward",
+            "target_group_arn": Ref(tg, "arn")}, 0)
+    return tg
+
+
+def _user_data_digest(ctx: RenderContext, tier: str) -> str | None:
+    for extra in ctx.files:
+        if extra.tier == tier:
+            return "sha256:" + hashlib.sha256(extra.content.encode()).hexdigest()[:12]
+    return None
+
+
+def _tier(b: _Builder, ctx: RenderContext, module: str, name: str, sg: str,
+          target_group: str) -> None:
+    t = ctx.values[f"{module}_tier"]
+    role_name = f"{name}-instance"
+    role = b.add(module, "aws_iam_role", "this", {"name": role_name, "path": "/"})
+    b.add(module, "aws_iam_role_policy_attachment", "ssm_managed_instance_core", {
+        "role": role_name, "policy_arn": SSM_POLICY}, tagged=False)
+    profile = b.add(module, "aws_iam_instance_profile", "this", {"name": role_name,
+                                                                 "role": Ref(role, "name")})
+    image = f"ssm:{t['ami_ssm_parameter']}" if t["ami_ssm_parameter"] else t["ami_id"]
+    lt = b.add(module, "aws_launch_template", "this", {
+        "name": name, "image_id": image, "instance_type": t["instance_type"],
+        "vpc_security_group_ids": [Ref(sg)], "user_data": _user_data_digest(ctx, module),
+        "root_volume_size": t["root_volume_size"],
+        "iam_instance_profile": Ref(profile, "arn"), "http_tokens": "required"})
+    asg = b.add(module, "aws_autoscaling_group", "this", {
+        "name": name, "vpc_zone_identifier": "app subnets", "min_size": t["min_size"],
+        "max_size": t["max_size"],  # desired_capacity: ignore_changes (scaling owns it)
+        "target_group_arns": [Ref(target_group, "arn")], "launch_template": Ref(lt),
+        "launch_template_version": Ref(lt, "latest_version"),
+        "instance_refresh": "Rolling, min healthy 50%"})
+    b.add(module, "aws_autoscaling_policy", "cpu", {
+        "name": f"{name}-cpu-target-tracking", "autoscaling_group_name": Ref(asg, "name"),
+        "target_value": t["cpu_target"]}, tagged=False)
+
+
+def _database(b: _Builder, ctx: RenderContext, name: str, sg: str, azs: list[str]) -> None:
+    d = ctx.values["database"]
+    m = "database"
+    protect = ctx.values["deletion_protection"]
+    group = b.add(m, "aws_db_subnet_group", "this", {"name": name, "subnet_ids": "data subnets"})
+    aurora = d["engine"].startswith("aurora-")
+    replicas = [f"replica-{n}" for n in range(1, d["read_replica_count"] + 1)]
+    common = {"instance_class": d["instance_class"], "publicly_accessible": False}
+    if not aurora:
+        primary = b.add(m, "aws_db_instance", "this", {
+            "identifier": name, "engine": d["engine"], "engine_version": d["engine_version"],
+            **common, "db_name": d["db_name"], "port": d["port"],
+            "username": d["master_username"], "allocated_storage": d["allocated_storage"],
+            "max_allocated_storage": d["max_allocated_storage"], "storage_type": "gp3",
+            "storage_encrypted": True, "multi_az": d["multi_az"],
+            "db_subnet_group_name": Ref(group, "name"), "vpc_security_group_ids": [Ref(sg)],
+            "iam_database_authentication_enabled": d["iam_database_authentication_enabled"],
+            "enabled_cloudwatch_logs_exports": d["enabled_cloudwatch_logs_exports"],
+            "backup_retention_period": d["backup_retention_period"],
+            "deletion_protection": protect, "skip_final_snapshot": False}, 0)
+        for key in replicas:
+            b.add(m, "aws_db_instance", "replica", {
+                "identifier": f"{name}-{key}", "replicate_source_db": Ref(primary, "identifier"),
+                **common, "port": d["port"], "storage_encrypted": True, "multi_az": False,
+                "vpc_security_group_ids": [Ref(sg)], "deletion_protection": protect}, key)
+        return
+    cluster = b.add(m, "aws_rds_cluster", "this", {
+        "cluster_identifier": name, "engine": d["engine"], "engine_version": d["engine_version"],
+        "database_name": d["db_name"], "port": d["port"], "master_username": d["master_username"],
+        "storage_encrypted": True, "db_subnet_group_name": Ref(group, "name"),
+        "vpc_security_group_ids": [Ref(sg)],
+        "backup_retention_period": d["backup_retention_period"],
+        "deletion_protection": protect}, 0)
+    instance = {"cluster_identifier": Ref(cluster), "engine": d["engine"], **common,
+                "db_subnet_group_name": Ref(group, "name")}
+    b.add(m, "aws_rds_cluster_instance", "this", {
+        "identifier": f"{name}-1", **instance, "availability_zone": azs[0] if azs else None,
+        "promotion_tier": 0}, 0)
+    order = azs  # the root passes keys(var.network.azs), which Terraform sorts
+    readers: dict[str, tuple[str, str | None, int]] = {}
+    if d["multi_az"]:
+        readers["standby"] = (f"{name}-2", order[1 % len(order)], 0)
+    for n, key in enumerate(replicas, start=1):
+        readers[key] = (f"{name}-{key}", order[n % len(order)], 1)
+    for key, (ident, zone, tier) in readers.items():
+        b.add(m, "aws_rds_cluster_instance", "reader", {
+            "identifier": ident, **instance, "availability_zone": zone,
+            "promotion_tier": tier}, key)
+
+
+def _static_site(b: _Builder, ctx: RenderContext) -> str:
+    fe = ctx.values["frontend"]
+    public = ctx.features.public_website
+    m = "static_site"
+    bucket_name = fe["bucket_name"]
+    bucket = b.add(m, "aws_s3_bucket", "this", {"bucket": bucket_name, "force_destroy": False})
+    plain = {"bucket": bucket_name}
+    b.add(m, "aws_s3_bucket_ownership_controls", "this",
+          {**plain, "object_ownership": "BucketOwnerEnforced"}, tagged=False)
+    b.add(m, "aws_s3_bucket_public_access_block", "this", {
+        **plain, "block_public_acls": True, "ignore_public_acls": True,
+        "block_public_policy": not public, "restrict_public_buckets": not public}, tagged=False)
+    b.add(m, "aws_s3_bucket_versioning", "this", {**plain, "status": "Enabled"}, tagged=False)
+    b.add(m, "aws_s3_bucket_server_side_encryption_configuration", "this",
+          {**plain, "sse_algorithm": "AES256"}, tagged=False)
+    if public:
+        b.add(m, "aws_s3_bucket_website_configuration", "this", {
+            **plain, "index_document": fe["index_document"],
+            "error_document": fe["error_document"]}, 0, tagged=False)
+        b.add(m, "aws_s3_bucket_policy", "public_read", {
+            **plain, "policy": "anyone may s3:GetObject (public website)"}, 0, tagged=False)
+    return bucket
+
+
+def _cdn(b: _Builder, ctx: RenderContext, name: str, bucket: str, alb_tg: str,
+         certificate: str | None) -> str:
+    c = ctx.values["cdn"]
+    dns = ctx.values.get("dns")
+    bucket_name = ctx.values["frontend"]["bucket_name"]
+    m = "cdn"
+    oac = b.add(m, "aws_cloudfront_origin_access_control", "this", {
+        "name": name, "origin_access_control_origin_type": "s3", "signing_behavior": "always"},
+        tagged=False)
+    policy = b.add(m, "aws_cloudfront_cache_policy", "static", {
+        "name": f"{name}-static", "default_ttl": c["static_default_ttl"]}, tagged=False)
+    alb = alb_tg.replace("aws_lb_target_group", "aws_lb")
+    dist = b.add(m, "aws_cloudfront_distribution", "this", {
+        "aliases": [dns["record_name"]] if dns else [], "price_class": c["price_class"],
+        "s3_origin": Ref(bucket, "bucket_regional_domain_name"), "s3_origin_access": Ref(oac),
+        "alb_origin": f"origin.{dns['record_name']}" if dns else Ref(alb, "dns_name"),
+        "alb_origin_protocol_policy": "https-only" if dns else "http-only",
+        "api_path_pattern": c["api_path_pattern"], "static_cache_policy": Ref(policy),
+        "certificate": Ref(certificate, "arn") if certificate else "CloudFront default"})
+    b.add(m, "aws_s3_bucket_policy", "this", {
+        "bucket": bucket_name,
+        "policy": "only CloudFront (this distribution, via OAC) may s3:GetObject; TLS only",
+        "distribution": Ref(dist, "arn")}, tagged=False)
+    return dist
+
+
+def _dns(b: _Builder, ctx: RenderContext, alb_tg: str, cdn: str | None) -> None:
+    d = ctx.values["dns"]
+    m = "dns"
+    alb = alb_tg.replace("aws_lb_target_group", "aws_lb")
+    target = Ref(cdn, "domain_name") if cdn else Ref(alb, "dns_name")
+    # AAAA only for CloudFront: the load balancer is IPv4-only (create_ipv6_record).
+    for rtype, key in (("A", None), ("AAAA", 0)) if cdn else (("A", None),):
+        b.add(m, "aws_route53_record", rtype.lower(), {
+            "name": d["record_name"], "type": rtype, "alias": target}, key, tagged=False)
+    if cdn:
+        b.add(m, "aws_route53_record", "origin", {
+            "name": f"origin.{d['record_name']}", "type": "A", "alias": Ref(alb, "dns_name")},
+            0, tagged=False)
+    if d["create_health_check"]:
+        b.add(m, "aws_route53_health_check", "this", {
+            "type": "HTTPS", "fqdn": d["record_name"], "port": 443,
+            "resource_path": d["health_check_path"], "request_interval": 30}, 0)
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready copy of an argument value (references become their address text)."""
+    if isinstance(value, Ref):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: plain(x) for k, x in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(x) for x in value]
+    return value
