@@ -145,7 +145,8 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
                  "stage": item.context.stage.value, "created": plan.create,
                  "updated": plan.update, "removed": plan.delete,
                  "unchanged": len(plan.unchanged), "written": not dry_run,
-                 "conflicts": sorted([e.path for e in plan.edited] + plan.foreign)}
+                 "conflicts": sorted([e.path for e in plan.edited] + plan.foreign),
+                 "interrupted_write_finished": plan.pending}
         if not dry_run:
             apply_write(plan, force=force)
         report.append(entry)
@@ -189,6 +190,9 @@ def _print_render_entry(entry: dict[str, Any], *, check: bool, dry_run: bool) ->
     counts = (f"{len(entry['created'])} new, {len(entry['updated'])} changed, "
               f"{len(entry['removed'])} removed, {entry['unchanged']} unchanged")
     click.echo(f"{entry['blueprint']} (stage {entry['stage']}) -> {entry['out']}: {verb} {counts}")
+    if entry["interrupted_write_finished"]:  # a crash left a committed write (tfgen/output.py)
+        click.echo("  an interrupted earlier write " + ("is finished first" if dry_run else
+                                                        "was finished first"))
     if dry_run:
         for key, mark in (("created", "+"), ("updated", "~"), ("removed", "-")):
             for path in entry[key]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,8 @@ from tfgen import subnets
 from tfgen.blueprint import AppTier, Blueprint, Database, Dns, Frontend, Network, Tier, check_region
 from tfgen.engines import ENGINES, aurora_accepts, version_matches
 from tfgen.errors import BlueprintInvalid, Problem
-from tfgen.loader import Document, PathKey, read_document
+from tfgen.layers import load_layers
+from tfgen.loader import Document, PathKey
 from tfgen.stages import Stage, parse_stage
 
 #: Launch templates take at most 16 KiB of user data.
@@ -30,7 +33,7 @@ MAX_USER_DATA = 16 * 1024
 def load_blueprint(path: Path, stage: str | Stage | None = None,
                    display: str | None = None) -> tuple[Blueprint, Document]:
     """Read, parse and validate the blueprint at `path`; raise BlueprintInvalid."""
-    doc = read_document(path, display)
+    doc = load_layers(path, display)  # follows `extends:` (tfgen/layers.py)
     return validate_document(doc, stage, base_dir=path.parent), doc
 
 
@@ -74,43 +77,116 @@ def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] |
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
+#: What a field looks like, for "required field is missing — add `key: example`".
+_EXAMPLES = {"name": "shopping-mall", "zone": "example.com", "bucket": "my-tfstate-bucket",
+             "public": "10.0.0.0/24", "app": "10.0.16.0/24", "data": "10.0.32.0/24"}
+
+#: Plain words for the regular expressions in blueprint.py, by field name.
+_PATTERN_HINTS = {
+    "instance_type": "use an EC2 instance type such as t3.small",
+    "instance_class": "use an RDS instance class such as db.t3.medium",
+    "db_name": "start with a letter and use only letters, digits and _ (at most 63)",
+    "username": "start with a letter and use only letters, digits and _ (at most 16)",
+    "index_document": "use a file name such as index.html, without a leading / or spaces",
+    "error_document": "use a file name such as error.html, without a leading / or spaces",
+    "key": "use only letters, digits and !_.*'()/-",
+    "dynamodb_table": "use 3 to 255 letters, digits, '_', '.' or '-'",
+}
+
+_TYPE_NAMES = {"int_type": "a whole number", "float_type": "a number",
+               "bool_type": "true or false", "dict_type": "a mapping", "list_type": "a list",
+               "model_type": "a mapping", "model_attributes_type": "a mapping",
+               "string_type": "text"}
+
+
 def _translate(exc: ValidationError, doc: Document, root: type[BaseModel]) -> Iterator[Problem]:
+    """Each pydantic error as `path: what is wrong — what would be right`, located."""
     for err in exc.errors(include_url=False):
         loc: PathKey = tuple(p for p in err["loc"] if isinstance(p, str | int))
         kind = err["type"]
-        value = err.get("input")
         if kind == "extra_forbidden":
             key = str(loc[-1])
             holder = _model_at(root, loc[:-1])
             known = sorted(holder.model_fields) if holder else []
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             hint = f" — did you mean '{close[0]}'?" if close else (
-                f" — known keys: {', '.join(known)}" if known else "")
+                f" — known keys: {', '.join(known)}" if known else " — remove it")
             yield doc.problem(loc, f"unknown key '{key}'{hint}", key=True)
-        elif kind == "missing":
-            yield doc.problem(loc, "required field is missing")
-        elif kind in ("string_type",) and isinstance(value, int | float) \
-                and not isinstance(value, bool):
-            yield doc.problem(loc, f"expected text, got the number {value} — quote it: "
-                                   f"\"{value}\"")
-        elif kind in ("int_type", "float_type", "bool_type", "dict_type", "list_type",
-                      "model_type", "string_type", "model_attributes_type"):
-            expected = {"int_type": "a whole number", "float_type": "a number",
-                        "bool_type": "true or false", "dict_type": "a mapping",
-                        "list_type": "a list", "model_type": "a mapping",
-                        "model_attributes_type": "a mapping",
-                        "string_type": "text"}[kind]
-            yield doc.problem(loc, f"expected {expected}, got {_describe(value)}")
-        elif kind == "literal_error":
-            yield doc.problem(loc, f"{_describe(value)} is not allowed — "
-                                   f"{err['msg'].replace('Input should be', 'use')}")
         else:
-            message = err["msg"]
-            message = message.removeprefix("Value error, ")
-            message = message.replace("Input should be", "must be")
-            if kind.startswith(("greater", "less", "too_", "string_pattern")):
-                message += f" (got {_describe(value)})"
-            yield doc.problem(loc, message)
+            yield doc.problem(loc, _message(kind, err, loc))
+
+
+def _message(kind: str, err: Any, loc: PathKey) -> str:
+    """The text of one pydantic error (other than unknown keys), with a hint."""
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    field = str(loc[-1]) if loc and isinstance(loc[-1], str) else ""
+    if kind == "missing":
+        example = _EXAMPLES.get(field)
+        return (f"required field '{field}' is missing — add `{field}: {example}`" if example
+                else f"required field '{field}' is missing — add `{field}:`")
+    if kind in _TYPE_NAMES:
+        return f"expected {_TYPE_NAMES[kind]}, got {_describe(value)} — {_type_hint(kind, value)}"
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else \
+            "use one of " + ", ".join(f"'{c}'" for c in choices)
+        return f"{_describe(value)} is not allowed — {hint}"
+    if isinstance(value, float) and math.isnan(value):
+        return "nan is not a number — write a number such as 50"
+    bounds = {"greater_than_equal": ("too small", "at least", "ge"),
+              "greater_than": ("too small", "more than", "gt"),
+              "less_than_equal": ("too large", "at most", "le"),
+              "less_than": ("too large", "less than", "lt")}
+    if kind in bounds:
+        what, how, key = bounds[kind]
+        limit = ctx.get(key)
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)
+        return f"{_describe(value)} is {what} — use {how} {limit}"
+    if kind in ("too_short", "too_long"):
+        count = ctx.get("actual_length", len(value) if isinstance(value, list | dict) else 0)
+        items = f"{count} item{'s' if count != 1 else ''}"
+        if kind == "too_short":
+            return f"has {items} — give at least {ctx.get('min_length')}"
+        return f"has {items} — give at most {ctx.get('max_length')}"
+    if kind == "string_too_short":
+        return (f"{_describe(value)} is too short — use at least {ctx.get('min_length')} "
+                "characters")
+    if kind == "string_too_long":
+        return (f"{_describe(value)} is {len(str(value))} characters — use at most "
+                f"{ctx.get('max_length')}")
+    if kind == "string_pattern_mismatch":
+        hint = _PATTERN_HINTS.get(field, f"it must match {ctx.get('pattern')}")
+        return f"{_describe(value)} is not valid here — {hint}"
+    message = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return message.replace("Input should be", "must be")
+
+
+def _type_hint(kind: str, value: Any) -> str:
+    """What to write instead of a value of the wrong type."""
+    if kind in ("int_type", "float_type"):
+        if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():
+            return f"remove the quotes: {value.strip()}"
+        if isinstance(value, float) and value.is_integer():
+            return f"write {int(value)}"
+        return "write a number such as 2" if kind == "int_type" else \
+            "write a number such as 50"
+    if kind == "bool_type":
+        return "write true or false, without quotes"
+    if kind == "string_type":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return f'quote it: "{value}"'
+        if isinstance(value, bool):
+            return "quote it (YAML reads yes/no/on/off unquoted as true/false)"
+        return "write a single value, not a list or mapping" \
+            if isinstance(value, list | dict) else "write a value after the colon"
+    if kind == "list_type":
+        return "write one `- item` per line, or [a, b]"
+    if value is None:
+        return "indent its keys under it, or delete the empty section"
+    return "indent `key: value` lines under it"
 
 
 def _describe(value: Any) -> str:
@@ -155,9 +231,10 @@ def _cross_checks(doc: Document, data: dict[str, Any], bp: Blueprint | None,
             if not (az.startswith(region) and len(az) == len(region) + 1 and az[-1].isalpha()):
                 yield doc.problem(("availability_zones", i),
                                   f"'{az}' is not an Availability Zone of region {region} "
-                                  f"(e.g. {region}a)")
+                                  f"— use e.g. {region}a")
             if az in seen:
-                yield doc.problem(("availability_zones", i), f"'{az}' is listed twice")
+                yield doc.problem(("availability_zones", i),
+                                  f"'{az}' is listed twice — list each AZ once")
             seen.add(az)
 
     name, env = data.get("name"), data.get("environment", "prod")
@@ -182,8 +259,9 @@ def _cross_checks(doc: Document, data: dict[str, Any], bp: Blueprint | None,
             stage >= Stage.STATIC_WEB and isinstance(name, str) and isinstance(env, str):
         default = f"{name}-{env}-frontend"
         if len(default) > 63:
-            yield doc.problem(("frontend",), "set frontend.bucket_name: the default "
-                                             f"'{default}' is too long")
+            yield doc.problem(("frontend",), f"the default bucket name '{default}' is "
+                                             "longer than 63 characters — set "
+                                             "frontend.bucket_name")
     if "dns" in data and data["dns"] is not None:
         _section(data, "dns", Dns)
 
@@ -207,36 +285,45 @@ def _network_checks(doc: Document, net: Network, azs: list[str]) -> Iterator[Pro
     vpc = ipaddress.IPv4Network(net.vpc_cidr)
     if not 16 <= vpc.prefixlen <= 24:
         yield doc.problem(("network", "vpc_cidr"),
-                          f"a VPC CIDR must be between /16 and /24 (got /{vpc.prefixlen})")
+                          f"/{vpc.prefixlen} is not a VPC size AWS allows — use a prefix "
+                          "between /16 and /24")
         return
     if net.subnets is None:
         try:
             subnets.derive(net.vpc_cidr, net.subnet_prefix_length, azs)
         except ValueError as exc:
-            yield doc.problem(("network", "subnet_prefix_length"), str(exc))
+            hint = "" if "—" in str(exc) else " — use a larger VPC or a longer prefix"
+            field = "subnet_prefix_length" if ("network", "subnet_prefix_length") in \
+                doc.value_marks else "vpc_cidr"  # point at what the user wrote
+            yield doc.problem(("network", field), f"{exc}{hint}")
         return
     for az in azs:
         if az not in net.subnets:
-            yield doc.problem(("network", "subnets"), f"no subnets given for AZ '{az}'")
+            yield doc.problem(("network", "subnets"), f"no subnets given for AZ '{az}' — add "
+                                                  f"`{az}:` with public, app and data",
+                              key=True)
     seen: list[tuple[ipaddress.IPv4Network, PathKey]] = []
     for az, sset in net.subnets.items():
         if az not in azs:
             close = difflib.get_close_matches(az, azs, n=1)
-            hint = f" — did you mean '{close[0]}'?" if close else ""
+            hint = f" — did you mean '{close[0]}'?" if close else \
+                " — add it to availability_zones or remove it here"
             yield doc.problem(("network", "subnets", az),
                               f"'{az}' is not in availability_zones{hint}", key=True)
         for purpose in subnets.PURPOSES:
             path: PathKey = ("network", "subnets", az, purpose)
             cidr = ipaddress.IPv4Network(getattr(sset, purpose))
             if not cidr.subnet_of(vpc):
-                yield doc.problem(path, f"{cidr} is not inside the VPC CIDR {vpc}")
+                yield doc.problem(path, f"{cidr} is not inside the VPC CIDR {vpc} — pick a "
+                                        f"range inside {vpc}")
                 continue
             for other, other_path in seen:
                 if cidr.overlaps(other):
                     mark = doc.mark_of(other_path)
                     yield doc.problem(path, f"{cidr} overlaps {other} "
                                             f"({'.'.join(map(str, other_path))}, line "
-                                            f"{mark.line})")
+                                            f"{mark.line}) — give every subnet its own "
+                                            "range")
                     break
             seen.append((cidr, path))
 
@@ -245,21 +332,23 @@ def _tier_checks(doc: Document, key: str, tier: Tier,
                  base_dir: Path | None) -> Iterator[Problem]:
     if tier.min_size > tier.max_size:
         yield doc.problem((key, "min_size"),
-                          f"min_size {tier.min_size} is larger than max_size {tier.max_size}")
+                          f"min_size {tier.min_size} is larger than max_size {tier.max_size} "
+                          "— lower min_size or raise max_size")
     elif not tier.min_size <= tier.desired_capacity <= tier.max_size:
         yield doc.problem((key, "desired_capacity"),
                           f"desired_capacity {tier.desired_capacity} must lie between "
-                          f"min_size {tier.min_size} and max_size {tier.max_size}")
+                          f"min_size {tier.min_size} and max_size {tier.max_size} — pick a "
+                          "value in that range")
     if tier.user_data is not None and base_dir is not None:
         path = base_dir / tier.user_data
         if not path.is_file():
             yield doc.problem((key, "user_data"),
-                              f"file '{tier.user_data}' not found (paths are relative to "
-                              "the blueprint)")
+                              f"file '{tier.user_data}' not found — paths are relative to "
+                              "the blueprint's folder")
         elif path.stat().st_size > MAX_USER_DATA:
             yield doc.problem((key, "user_data"),
                               f"'{tier.user_data}' is larger than the 16 KiB launch templates "
-                              "accept")
+                              "accept — keep it small and fetch the rest at boot")
 
 
 def _database_checks(doc: Document, data: dict[str, Any], db: Database,
@@ -272,15 +361,17 @@ def _database_checks(doc: Document, data: dict[str, Any], db: Database,
                           "db.t3/t4g.medium or .large class")
     if not facts.aurora and db.instance_class.startswith("db.serverless"):
         yield doc.problem(("database", "instance_class"),
-                          "db.serverless exists only for Aurora engines")
+                          "db.serverless exists only for Aurora engines — use a db.t3/db.r* "
+                          "class or an aurora-* engine")
     if db.instance_class in facts.too_small:
         yield doc.problem(("database", "instance_class"),
-                          f"{db.engine} is not offered on {db.instance_class} (too small)")
+                          f"{db.engine} is not offered on {db.instance_class} (too small) "
+                          "— use a larger instance class")
     if db.engine_version is not None and not version_matches(db.engine, db.engine_version):
         majors = ", ".join(m.rstrip(".") for m in facts.version_majors)
         yield doc.problem(("database", "engine_version"),
-                          f"'{db.engine_version}' is not a {db.engine} version (major "
-                          f"versions: {majors})")
+                          f"'{db.engine_version}' is not a {db.engine} version — use one "
+                          f"of the major versions {majors}")
     if db.max_allocated_storage <= db.allocated_storage:
         yield doc.problem(("database", "max_allocated_storage"),
                           f"max_allocated_storage {db.max_allocated_storage} must be larger "
@@ -293,7 +384,7 @@ def _database_checks(doc: Document, data: dict[str, Any], db: Database,
         elif len(db.db_name) > facts.db_name_max:
             yield doc.problem(("database", "db_name"),
                               f"{db.engine} database names have at most {facts.db_name_max} "
-                              "characters")
+                              "characters — shorten it")
     multi_az = db.multi_az or (stage is not None and stage >= Stage.MULTI_AZ)
     if db.multi_az is False and stage is not None and stage >= Stage.MULTI_AZ:
         yield doc.problem(("database", "multi_az"),
@@ -304,4 +395,5 @@ def _database_checks(doc: Document, data: dict[str, Any], db: Database,
                           f"{db.engine} does not support Multi-AZ — use sqlserver-se or -ee")
     if db.read_replicas and not facts.read_replicas:
         yield doc.problem(("database", "read_replicas"),
-                          f"{db.engine} does not support read replicas")
+                          f"{db.engine} does not support read replicas — set "
+                          "read_replicas: 0")
