@@ -30,7 +30,7 @@ def _check_name(value: str) -> str:
     if not re.fullmatch(r"[a-z][a-z0-9-]*[a-z0-9]", value) or "--" in value:
         raise ValueError(
             "use lowercase letters, digits and single hyphens, starting with a letter "
-            "(e.g. shopping-mall)"
+            "— e.g. shopping-mall"
         )
     return value
 
@@ -39,7 +39,7 @@ def _check_cidr(value: str) -> str:
     try:
         net = ipaddress.ip_network(value, strict=False)
     except ValueError:
-        raise ValueError(f"'{value}' is not a CIDR block (e.g. 10.0.0.0/16)") from None
+        raise ValueError(f"'{value}' is not a CIDR block — e.g. 10.0.0.0/16") from None
     if net.version != 4:
         raise ValueError("only IPv4 CIDR blocks are supported")
     if str(net) != value:
@@ -49,13 +49,13 @@ def _check_cidr(value: str) -> str:
 
 def check_region(value: str) -> str:
     if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d", value):
-        raise ValueError(f"'{value}' is not an AWS region name (e.g. ap-northeast-2)")
+        raise ValueError(f"'{value}' is not an AWS region name — e.g. ap-northeast-2")
     return value
 
 
 def _check_path(value: str) -> str:
     if not value.startswith("/") or " " in value:
-        raise ValueError("must be a URL path starting with '/' (e.g. /health)")
+        raise ValueError("must be a URL path starting with '/' — e.g. /health")
     return value
 
 
@@ -90,7 +90,7 @@ def _check_bucket(value: str) -> str:
 def _check_domain(value: str) -> str:
     label = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
     if not re.fullmatch(rf"{label}(\.{label})+", value):
-        raise ValueError(f"'{value}' is not a lowercase domain name (e.g. example.com)")
+        raise ValueError(f"'{value}' is not a lowercase domain name — e.g. example.com")
     return value
 
 
@@ -99,7 +99,7 @@ def _check_record(value: str) -> str:
         return value
     label = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
     if not re.fullmatch(rf"{label}(\.{label})*", value):
-        raise ValueError(f"'{value}' is not a record name relative to the zone (e.g. shop)")
+        raise ValueError(f"'{value}' is not a record name relative to the zone — e.g. shop")
     return value
 
 

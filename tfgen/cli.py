@@ -9,6 +9,7 @@ whose traceback is shown only with `--debug`.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -63,7 +64,7 @@ class _Group(click.Group):
                 _echo_json({"valid": False, "problems": [p.__dict__ for p in exc.problems]})
             click.echo(click.style("error: ", fg="red", bold=True) + str(exc), err=True)
             ctx.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
             raise
         except Exception as exc:
             if ctx.params.get("debug"):
@@ -254,6 +255,8 @@ def run() -> None:  # pragma: no cover - console entry point shim
     try:
         main()
     except BrokenPipeError:
+        # The reader went away (`tfgen ... | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(EXIT_FAILURE)
 
 

@@ -17,7 +17,7 @@ import click
 from tfgen.errors import EXIT_FAILURE
 from tfgen.explain import Entry
 from tfgen.explain import explain as explain_fields
-from tfgen.output import apply_write, plan_write
+from tfgen.output import apply_write, confine, plan_write
 from tfgen.project import default_out_dir, source_name
 from tfgen.stages import STAGE_CHOICES
 from tfgen.state_backend import bootstrap_out_dir, render_bootstrap
@@ -277,6 +277,7 @@ def bootstrap_state(blueprint: str, out_dir: str | None, force: bool) -> None:
     if target is None and bp.backend is not None:
         target = bootstrap_out_dir(default_out_dir(path), bp)
     module = render_bootstrap(bp, source_name(path), target or Path())
+    confine(module.out_dir, (Path.cwd(),))
     apply_write(plan_write(module.out_dir, module.files), force=force)
     click.echo(f"wrote the state-bucket module for {module.bucket} to {module.out_dir}\n"
                f"next: terraform -chdir={module.out_dir} init && "

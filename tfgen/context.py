@@ -156,7 +156,8 @@ def build_context(bp: Blueprint, source: str, base_dir: Path | None = None) -> R
             "master_username": db.username,
             "port": engine.port,
             "multi_az": features.multi_az,
-            "read_replica_count": db.read_replicas,
+            # Read replicas arrive with stage multi-az (the article's step 3).
+            "read_replica_count": db.read_replicas if features.multi_az else 0,
             "backup_retention_period": db.backup_retention_days,
             "iam_database_authentication_enabled": engine.iam_auth,
             "enabled_cloudwatch_logs_exports": list(engine.log_exports),

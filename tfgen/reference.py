@@ -63,7 +63,7 @@ DESCRIPTIONS: dict[str, str] = {
     "database.multi_az": "Synchronous standby in another AZ. Forced on from `multi-az` up; "
     "`false` there is an error.",
     "database.read_replicas": "Asynchronous read replicas for read load (not a failover "
-    "target), 0–5.",
+    "target), 0–5; rendered from `multi-az` up (the article's step 3).",
     "database.db_name": "Initial database name (not for SQL Server; Oracle ≤ 8 characters).",
     "database.username": "Master user name. The password is generated and rotated by RDS in "
     "Secrets Manager — never in a file or the state.",

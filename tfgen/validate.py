@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from tfgen import subnets
-from tfgen.blueprint import AppTier, Blueprint, Database, Dns, Frontend, Network, Tier, check_region
+from tfgen.blueprint import AppTier, Blueprint, Database, Network, Tier, check_region
 from tfgen.engines import ENGINES, aurora_accepts, version_matches
 from tfgen.errors import BlueprintInvalid, Problem
 from tfgen.layers import load_layers
@@ -254,16 +254,6 @@ def _cross_checks(doc: Document, data: dict[str, Any], bp: Blueprint | None,
     database = _section(data, "database", Database)
     if database is not None:
         yield from _database_checks(doc, data, database, stage)
-    frontend = _section(data, "frontend", Frontend)
-    if frontend is not None and frontend.bucket_name is None and stage and \
-            stage >= Stage.STATIC_WEB and isinstance(name, str) and isinstance(env, str):
-        default = f"{name}-{env}-frontend"
-        if len(default) > 63:
-            yield doc.problem(("frontend",), f"the default bucket name '{default}' is "
-                                             "longer than 63 characters — set "
-                                             "frontend.bucket_name")
-    if "dns" in data and data["dns"] is not None:
-        _section(data, "dns", Dns)
 
 
 def _valid_region(region: str) -> bool:
@@ -375,8 +365,8 @@ def _database_checks(doc: Document, data: dict[str, Any], db: Database,
     if db.max_allocated_storage <= db.allocated_storage:
         yield doc.problem(("database", "max_allocated_storage"),
                           f"max_allocated_storage {db.max_allocated_storage} must be larger "
-                          f"than allocated_storage {db.allocated_storage} (storage "
-                          "autoscaling grows up to it)")
+                          f"than allocated_storage {db.allocated_storage} — storage autoscaling "
+                          f"grows up to it, e.g. {db.allocated_storage * 2}")
     if "db_name" in raw and db.db_name is not None:
         if not facts.takes_db_name:
             yield doc.problem(("database", "db_name"),
