@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from tfgen.diff_report import to_json_data, to_markdown, to_text
 from tfgen.errors import EXIT_FAILURE
 from tfgen.explain import Entry
 from tfgen.explain import explain as explain_fields
@@ -24,10 +25,10 @@ from tfgen.state_backend import bootstrap_out_dir, render_bootstrap
 from tfgen.terraform import TerraformInterrupted
 from tfgen.validate import load_blueprint
 from tfgen.workflow import (
-    SHOW_FILE,
     ApplyFailed,
     Change,
     PlanRecord,
+    PlanResult,
     Runner,
     needs_typed_confirmation,
     resolve_out,
@@ -65,33 +66,44 @@ def _runner(terraform: str | None, emulator: str | None) -> Runner:
                                                   err=True))
 
 
+def _counts_line(changes: list[Change]) -> str:
+    counts: dict[str, int] = {}
+    for change in changes:
+        counts[change.action] = counts.get(change.action, 0) + 1
+    summary = ", ".join(f"{counts.get(a, 0)} to {a}" for a in ("create", "update", "replace",
+                                                              "delete"))
+    return f"Plan: {summary}."
+
+
 def _print_changes(changes: list[Change]) -> None:
     if not changes:
         click.echo("No changes: the infrastructure matches the blueprint.")
         return
-    counts: dict[str, int] = {}
     for change in changes:
-        counts[change.action] = counts.get(change.action, 0) + 1
         reasons = f"  (forces replacement: {', '.join(change.reasons)})" if change.reasons else ""
         color = {"create": "green", "update": "yellow", "replace": "red",
                  "delete": "red"}.get(change.action)
         click.echo(click.style(f"  {_SYMBOL.get(change.action, '?'):>3} {change.address}",
                                fg=color) + reasons)
-    summary = ", ".join(f"{counts.get(a, 0)} to {a}" for a in ("create", "update", "replace",
-                                                              "delete"))
-    click.echo(f"Plan: {summary}.")
+    click.echo(_counts_line(changes))
 
 
-def _diff_hint(blueprint: str, show_json: Path) -> str | None:
-    """How to review this plan as a blueprint diff, when `tfgen diff` is installed."""
-    try:
-        from tfgen import diff
-    except ImportError:
-        return None
-    if not hasattr(diff, "check_plan"):
-        return None
-    return (f"Blueprint review: tfgen diff REV:{blueprint} {blueprint} --plan {show_json}\n"
-            "  (REV = the git revision last applied, e.g. HEAD)")
+_FIRST_APPLY = ("No applied snapshot yet (nothing applied through tfgen in this out/): "
+                "reviewed against an empty environment, everything is 'to add'. If it was "
+                "applied some other way, predicted additions show as 'not in plan'.")
+
+
+def _markdown(result: PlanResult) -> str:
+    """The review as a pull-request comment; Terraform's summary when there is none."""
+    record = result.record
+    if result.review is None:
+        lines = [f"### tfgen plan: {record.blueprint} (stage {record.stage})\n",
+                 f"_{result.review_note}_\n", "```"]
+        lines += [f"{_SYMBOL.get(c.action, '?'):>3} {c.address}" for c in record.change_list()]
+        lines += [_counts_line(record.change_list()), "```", ""]
+        return "\n".join(lines)
+    text = to_markdown(result.review)
+    return (f"> {_FIRST_APPLY}\n\n" if result.first_apply else "") + text
 
 
 @click.command()
@@ -99,42 +111,67 @@ def _diff_hint(blueprint: str, show_json: Path) -> str | None:
 @click.option("--stage", type=click.Choice(STAGE_CHOICES, case_sensitive=False), default=None,
               metavar="STAGE", help="Plan as if the blueprint targeted STAGE.")
 @_terraform_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="json: the recorded plan summary, for scripts.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+              default="text", show_default=True,
+              help="How to show the blueprint review: text for a terminal, markdown for a "
+                   "pull-request comment, json (the plan record plus the review) for tools. "
+                   "With markdown and json, Terraform's own output goes to stderr.")
 def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str | None,
          emulator: str | None, fmt: str) -> None:
-    """Render BLUEPRINT, run terraform init + plan, and save the plan for `tfgen apply`.
+    """Render BLUEPRINT, run terraform init + plan, save the plan, and review it.
 
-    Refuses when out/ has hand edits. The saved plan is exactly what `apply` runs.
+    Refuses when out/ has hand edits. The saved plan is exactly what `apply` runs. The
+    review is a blueprint diff (`tfgen diff`) from what was last applied through tfgen to
+    this blueprint, each predicted change checked against Terraform's plan: confirmed,
+    with another action, not in the plan, or missed by the prediction.
 
     \b
     Examples:
       tfgen plan blueprints/envs/dev.yaml
       tfgen plan blueprints/envs/dev.yaml --stage multi-az
+      tfgen plan blueprints/envs/dev.yaml --format markdown > review.md
       tfgen plan blueprints/envs/dev.yaml --emulator http://localhost:5000
     """
     runner = _runner(terraform, emulator)
-    if fmt == "json":
+    if fmt != "text":  # stdout carries only the report
         runner = Runner(terraform=terraform, emulator=emulator,
                         on_line=lambda line: click.echo(line, err=True),
                         progress=runner.progress)
     result = run_plan(Path(blueprint), out_dir=Path(out_dir) if out_dir else None,
                       stage=stage, runner=runner)
+    record = result.record
+    next_step = (f"Saved plan: {result.plan_file}\n"
+                 f"Review it, then: tfgen apply {blueprint}"
+                 + (f" --out {out_dir}" if out_dir else ""))
     if fmt == "json":
+        review = to_json_data(result.review) if result.review is not None else None
         click.echo(json.dumps({"out": str(result.out_dir), "plan": str(result.plan_file),
-                               **result.record.__dict__}, indent=2, sort_keys=True))
+                               **record.__dict__, "review": review,
+                               "first_apply": result.first_apply,
+                               "review_note": result.review_note},
+                              indent=2, sort_keys=True))
+        return
+    if fmt == "markdown":
+        click.echo(_markdown(result), nl=False)
+        if record.has_changes:
+            click.echo(next_step, err=True)
         return
     click.echo()
-    click.echo(click.style(f"{result.record.blueprint} (stage {result.record.stage}, "
-                           f"environment {result.record.environment})", bold=True))
-    _print_changes(result.record.change_list())
-    if result.record.has_changes:
-        hint = _diff_hint(blueprint, result.plan_file.parent / SHOW_FILE)
-        if hint:
-            click.echo(hint)
-        click.echo(f"Saved plan: {result.plan_file}\n"
-                   f"Review it, then: tfgen apply {blueprint}"
-                   + (f" --out {out_dir}" if out_dir else ""))
+    click.echo(click.style(f"{record.blueprint} (stage {record.stage}, "
+                           f"environment {record.environment})", bold=True))
+    if result.review is None:
+        if result.review_note:
+            click.echo(result.review_note)
+        _print_changes(record.change_list())
+    else:
+        if result.first_apply:
+            click.echo(_FIRST_APPLY)
+        click.echo(to_text(result.review), nl=False)
+        click.echo(click.style("Terraform: ", bold=True)
+                   + (_counts_line(record.change_list()) if record.has_changes
+                      else "no changes: the infrastructure matches the blueprint."))
+    if record.has_changes:
+        click.echo(next_step)
 
 
 def _exit_for(exc: ApplyFailed) -> None:

@@ -7,6 +7,11 @@ edited by hand since, or when the rendered files are newer than the plan: what w
 reviewed is what runs. `destroy` is guarded the same way, and by the caller's typed
 confirmation for production.
 
+After a successful apply, a snapshot of the blueprint that was applied (validated, merged,
+with its user-data scripts) is kept in `.tfgen/applied/blueprint.json`, so the next `plan`
+can be reviewed as a blueprint diff: previously applied -> current, each predicted change
+checked against Terraform's real plan (`tfgen.diff`).
+
 Library code: nothing here prints. Progress goes to a `progress` callback, Terraform's
 own output to an `on_line` callback (live), questions to a `confirm` callback.
 """
@@ -17,6 +22,7 @@ import datetime
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -24,7 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from tfgen import emulator, state_backend
+from tfgen.blueprint import Blueprint
+from tfgen.context import build_context
+from tfgen.diff import DiffReport, Loaded, Side, build_report, check_plan
 from tfgen.errors import EXIT_INVALID, InputError, OutputConflict, TfgenError
+from tfgen.inventory import inventory
 from tfgen.output import (
     MANIFEST,
     apply_write,
@@ -49,6 +59,10 @@ PLAN_DIR = ".tfgen/plan"
 PLAN_FILE = "tfplan"
 RECORD_FILE = "plan.json"
 SHOW_FILE = "show.json"
+#: The blueprint a saved plan was made from (in PLAN_DIR); promoted to APPLIED_DIR by apply.
+SNAPSHOT_FILE = "blueprint.json"
+APPLIED_DIR = ".tfgen/applied"
+SNAPSHOT_VERSION = 1
 LOCK_MESSAGE = "Error acquiring the state lock"
 
 Progress = Callable[[str], None]
@@ -114,6 +128,12 @@ class PlanResult:
     record: PlanRecord
     plan_json: dict[str, Any]
     rendered: Rendered
+    #: The blueprint diff review (applied snapshot -> this blueprint, checked against the
+    #: plan); None only when it could not be built (`review_note` says why).
+    review: DiffReport | None = None
+    #: True when there was no applied snapshot: the review is against an empty environment.
+    first_apply: bool = False
+    review_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -247,6 +267,125 @@ def _init(tf: Terraform, runner: Runner) -> None:
         raise _failed(exc, tf.workdir, "init", tf.on_line is not None) from None
 
 
+# --------------------------------------------------------------------------- snapshots
+
+
+def _ignore_tfgen_dir(out_dir: Path) -> None:
+    """Everything under .tfgen/ is machine state (plans hold resource attributes): no git."""
+    folder = out_dir / ".tfgen"
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.is_file():
+        ignore.write_text("*\n", encoding="utf-8")
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write via a temporary file and rename, so a crash never leaves half a snapshot."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def snapshot_data(rendered: Rendered, fingerprint_: str) -> dict[str, Any]:
+    """What `diff` needs to rebuild a side without the original files.
+
+    The merged, validated blueprint (defaults filled in, any --stage applied) and the
+    contents of its user-data scripts, which the render context reads from disk.
+    """
+    return {
+        "version": SNAPSHOT_VERSION,
+        "source": rendered.source,
+        "stage": rendered.context.stage.value,
+        "fingerprint": fingerprint_,
+        "blueprint": rendered.blueprint.model_dump(mode="json"),
+        "user_data": {f.tier: f.content for f in rendered.context.files},
+    }
+
+
+def applied_snapshot_path(out_dir: Path) -> Path:
+    """Where the snapshot of the last successful apply is kept."""
+    return out_dir / APPLIED_DIR / SNAPSHOT_FILE
+
+
+def _promote_snapshot(out_dir: Path, record: PlanRecord) -> bool:
+    """After a successful apply: the plan's blueprint becomes the applied snapshot."""
+    pending = out_dir / PLAN_DIR / SNAPSHOT_FILE
+    try:
+        data = json.loads(pending.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # a plan made by an older tfgen: keep whatever snapshot there is
+    if not isinstance(data, dict) or data.get("fingerprint") != record.fingerprint:
+        return False
+    data["applied"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    _ignore_tfgen_dir(out_dir)
+    _write_json(applied_snapshot_path(out_dir), data)
+    return True
+
+
+def load_snapshot(data: dict[str, Any]) -> Loaded:
+    """Rebuild a diff side from a snapshot (ValueError/KeyError/TypeError when malformed)."""
+    if data.get("version") != SNAPSHOT_VERSION:
+        raise ValueError(f"snapshot version {data.get('version')!r}, expected "
+                         f"{SNAPSHOT_VERSION}")
+    blueprint = Blueprint.model_validate(data["blueprint"])
+    source = str(data["source"])
+    scripts: dict[str, str] = data.get("user_data") or {}
+    with tempfile.TemporaryDirectory(prefix="tfgen-applied-") as tmp:
+        # The context reads user-data scripts from disk: give it the stored contents.
+        update: dict[str, Any] = {}
+        for key in ("web", "app"):
+            tier = getattr(blueprint, key)
+            if tier.user_data is not None and key in scripts:
+                script = Path(tmp) / f"{key}-user-data.sh"
+                script.write_text(scripts[key], encoding="utf-8")
+                update[key] = tier.model_copy(update={"user_data": str(script)})
+        for_context = blueprint.model_copy(update=update) if update else blueprint
+        context = build_context(for_context, source, base_dir=Path(tmp))
+    label = f"applied {source}"
+    side = Side(label, source, context.stage)
+    return Loaded(side, label, blueprint, context, inventory(context))
+
+
+def read_applied(out_dir: Path) -> Loaded | None:
+    """The side of the last successful apply in `out_dir`, or None if nothing was applied."""
+    path = applied_snapshot_path(out_dir)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    return load_snapshot(data)
+
+
+def _current_side(rendered: Rendered) -> Loaded:
+    side = Side(rendered.source, str(rendered.path), rendered.context.stage)
+    return Loaded(side, rendered.source, rendered.blueprint, rendered.context,
+                  inventory(rendered.context))
+
+
+def review_plan(rendered: Rendered, out_dir: Path,
+                plan_json: dict[str, Any]) -> tuple[DiffReport, bool]:
+    """The blueprint diff review of a plan: applied snapshot -> `rendered`, plan-checked.
+
+    With no snapshot (nothing applied through tfgen yet) the old side is an empty
+    environment with the same blueprint: every predicted resource is "to add".
+    Returns (report, first_apply).
+    """
+    new = _current_side(rendered)
+    old = read_applied(out_dir)
+    first = old is None
+    if old is None:
+        label = "nothing applied yet"
+        old = Loaded(Side(label, new.side.path, new.side.stage), label, new.blueprint,
+                     new.context, {})
+    report = build_report(old, new)
+    check_plan(report, plan_json)
+    return report, first
+
+
 # --------------------------------------------------------------------------- plan
 
 
@@ -264,11 +403,14 @@ def plan(blueprint: Path, *, out_dir: Path | None = None, stage: str | None = No
         runner.progress(f"rendering {rendered.source} -> {out}")
         apply_write(write)
     plan_file, record_path = _plan_paths(out)
+    pending = plan_file.parent / SNAPSHOT_FILE
     plan_file.parent.mkdir(parents=True, exist_ok=True)
     # The plan holds resource attributes: keep it out of version control.
     (plan_file.parent / ".gitignore").write_text("*\n", encoding="utf-8")
+    _ignore_tfgen_dir(out)
     plan_file.unlink(missing_ok=True)
     record_path.unlink(missing_ok=True)
+    pending.unlink(missing_ok=True)
     tf = _terraform(out, runner)
     backend = state_backend.backend_settings(rendered.blueprint)
     with _emulated(out, runner, backend):
@@ -293,7 +435,16 @@ def plan(blueprint: Path, *, out_dir: Path | None = None, stage: str | None = No
     record_path.write_text(json.dumps(asdict(record), indent=2) + "\n", encoding="utf-8")
     # `tfgen diff OLD NEW --plan` checks a blueprint diff against this (review aid).
     (plan_file.parent / SHOW_FILE).write_text(json.dumps(plan_json) + "\n", encoding="utf-8")
-    return PlanResult(out, plan_file, record, plan_json, rendered)
+    # What this plan was made from; `apply` promotes it to the applied snapshot.
+    _write_json(pending, snapshot_data(rendered, record.fingerprint))
+    try:
+        report, first = review_plan(rendered, out, plan_json)
+    except (TfgenError, OSError, ValueError, KeyError, TypeError) as exc:
+        # The plan is saved and valid; only the review is missing. Say why, don't fail.
+        note = (f"no blueprint review: the applied snapshot "
+                f"{applied_snapshot_path(out)} could not be used ({exc})")
+        return PlanResult(out, plan_file, record, plan_json, rendered, review_note=note)
+    return PlanResult(out, plan_file, record, plan_json, rendered, report, first)
 
 
 # --------------------------------------------------------------------------- apply
@@ -343,6 +494,7 @@ def apply(blueprint: Path, *, out_dir: Path | None = None, runner: Runner | None
                     runner.progress, runner.timeout)
     if not record.has_changes:
         runner.progress("the saved plan has no changes; nothing to apply")
+        _promote_snapshot(out, record)  # the infrastructure matches this blueprint
         return record
     if confirm is not None and not confirm(record):
         raise Declined("not confirmed; nothing was applied (the saved plan is kept)")
@@ -357,6 +509,8 @@ def apply(blueprint: Path, *, out_dir: Path | None = None, runner: Runner | None
         except TerraformFailed as exc:
             raise _failed(exc, out, "apply", tf.on_line is not None) from None
     plan_file.unlink(missing_ok=True)  # applied: a plan is good for one apply only
+    if _promote_snapshot(out, record):
+        runner.progress(f"recorded what was applied in {applied_snapshot_path(out)}")
     return record
 
 
@@ -403,3 +557,5 @@ def destroy(blueprint: Path, *, out_dir: Path | None = None, stage: str | None =
             raise _failed(exc, out, "destroy", tf.on_line is not None) from None
     plan_file, _ = _plan_paths(out)
     plan_file.unlink(missing_ok=True)
+    # Nothing is deployed any more: the next plan is reviewed against an empty environment.
+    applied_snapshot_path(out).unlink(missing_ok=True)

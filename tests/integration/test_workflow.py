@@ -106,8 +106,9 @@ def test_plan_apply_lock_multi_az_destroy(tmp_path: Path, terraform_bin: Path,
 
     # 1. bootstrap-state renders the bucket module; apply it (moto) with the test harness.
     start = time.monotonic()
+    # (run from tmp_path: bootstrap-state writes only under the current directory)
     result = _tfgen(["bootstrap-state", str(overlay), "--out", str(tmp_path / "boot")], env,
-                    other_cwd)
+                    tmp_path)
     assert result.returncode == 0, result.stderr
     boot = prepare_workdir(tmp_path / "boot", tmp_path / "boot-run", moto_endpoint)
     tf = Terraform(terraform_bin, boot, tf_env, timeout=600)
@@ -131,6 +132,7 @@ def test_plan_apply_lock_multi_az_destroy(tmp_path: Path, terraform_bin: Path,
     timings["plan"] = time.monotonic() - start
     assert result.returncode == 0, result.stderr + result.stdout
     assert "Saved plan:" in result.stdout
+    assert "No applied snapshot yet" in result.stdout  # first plan: reviewed against nothing
     assert (out / "backend.tf").is_file() and not (out / OVERRIDE_FILE).exists()
     record = json.loads((out / ".tfgen" / "plan" / "plan.json").read_text())
     planned = {c["address"] for c in record["changes"] if c["action"] == "create"}
@@ -172,6 +174,7 @@ def test_plan_apply_lock_multi_az_destroy(tmp_path: Path, terraform_bin: Path,
     assert STATE_KEY in keys and f"{STATE_KEY}.tflock" not in keys
     assert planned <= _managed(_state(moto_endpoint))
     assert not (out / OVERRIDE_FILE).exists()
+    assert (out / ".tfgen" / "applied" / "blueprint.json").is_file()
 
     # 4. The same environment at multi-az: the database changes in place, nothing else.
     start = time.monotonic()
@@ -179,9 +182,18 @@ def test_plan_apply_lock_multi_az_destroy(tmp_path: Path, terraform_bin: Path,
                      moto_endpoint, "--format", "json"], env, other_cwd)
     timings["plan_multi_az"] = time.monotonic() - start
     assert result.returncode == 0, result.stderr
-    changes = {c["address"]: c["action"] for c in json.loads(result.stdout)["changes"]}
+    planned_multi_az = json.loads(result.stdout)
+    changes = {c["address"]: c["action"] for c in planned_multi_az["changes"]}
     assert changes.get("module.database.aws_db_instance.this[0]") == "update", changes
     assert set(changes.values()) == {"update"}, changes
+    # The review: applied snapshot (aws) -> multi-az, checked against the real plan.
+    review = planned_multi_az["review"]
+    assert planned_multi_az["first_apply"] is False and review is not None
+    assert {"path": "stage", "old": "aws", "new": "multi-az"} in review["blueprint_changes"]
+    db = [r for r in review["resources"]
+          if r["address"] == "module.database.aws_db_instance.this[0]"]
+    assert db and db[0]["action"] == "change" and db[0]["plan"] == "confirmed", review
+    print("multi-az review vs plan:", review["plan"])
 
     # 5. Out/ re-rendered after that plan: apply refuses, the plan is not what out/ holds.
     result = _tfgen(["render", str(overlay), "--stage", "aws"], env, project)
@@ -222,16 +234,22 @@ def test_prod_destroy_needs_the_typed_name(tmp_path: Path) -> None:
 
 FAKE_TERRAFORM = """\
 #!{python}
-import json, signal, sys, time
+import json, os, signal, sys, time
 args = sys.argv[1:]
 if args[0] == "plan":
     out = next(a for a in args if a.startswith("-out="))[5:]
     open(out, "w").write("fake plan")
     print("Plan: 1 to add", flush=True)
     sys.exit(2)
-if args[0] == "show":
-    print(json.dumps({{"resource_changes": [{{"address": "aws_vpc.this",
-        "change": {{"actions": ["create"]}}}}]}}))
+if args[0] == "show":  # $FAKE_CHANGES: address=action,... (default: the VPC is created)
+    pairs = os.environ.get("FAKE_CHANGES", "module.network.aws_vpc.this=create")
+    changes = [dict(address=a, mode="managed", type=a.split(".")[-1].split("[")[0],
+                    change=dict(actions=act.split("+")))
+               for a, act in (p.rsplit("=", 1) for p in pairs.split(",") if p)]
+    print(json.dumps(dict(format_version="1.2", resource_changes=changes)))
+    sys.exit(0)
+if args[0] == "apply" and "{mode}" == "ok":
+    print("Apply complete! Resources: 1 added, 0 changed, 0 destroyed.", flush=True)
     sys.exit(0)
 if args[0] == "apply":
     def stop(signum, frame):
@@ -262,7 +280,7 @@ def _planned_dev(tmp_path: Path, env: dict[str, str]) -> list[str]:
     args = [str(REPO / "blueprints" / "envs" / "dev.yaml"), "--out", str(out)]
     result = _tfgen(["plan", *args], env, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "aws_vpc.this" in result.stdout
+    assert "module.network.aws_vpc.this" in result.stdout
     return args
 
 
@@ -298,3 +316,132 @@ def test_ctrl_c_is_forwarded_and_terraform_stops_gracefully(tmp_path: Path) -> N
     assert "Gracefully shutting down" in stdout and "Releasing state lock" in stdout
     assert proc.returncode == 1, stderr  # terraform's exit code
     assert "stopped gracefully" in stderr
+
+
+# --- the plan as a blueprint diff review (stand-in terraform) ------------------------------
+
+DB = "module.database.aws_db_instance.this[0]"
+
+
+def _overlay(tmp_path: Path, extra: str = "") -> Path:
+    overlay = tmp_path / "blueprints" / "dev-review.yaml"
+    overlay.parent.mkdir(parents=True, exist_ok=True)
+    base = os.path.relpath(REPO / "blueprints" / "envs" / "dev.yaml", overlay.parent)
+    overlay.write_text(f"extends: {base}\n{extra}", encoding="utf-8")
+    return overlay
+
+
+def _plan_json(args: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
+    result = _tfgen(["plan", *args, "--format", "json"], env, cwd)
+    assert result.returncode == 0, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def test_first_plan_has_no_snapshot_and_is_reviewed_against_nothing(tmp_path: Path) -> None:
+    env = _fake(tmp_path, "ok")
+    args = [str(_overlay(tmp_path)), "--out", str(tmp_path / "out")]
+    result = _tfgen(["plan", *args], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "No applied snapshot yet" in result.stdout
+    assert "nothing applied yet (stage aws) → " in result.stdout
+    assert "+ module.network.aws_vpc.this  (added) [plan: confirmed]" in result.stdout
+    assert "Saved plan:" in result.stdout
+    data = _plan_json(args, env, tmp_path)
+    review = data["review"]
+    assert data["first_apply"] is True and review["old"]["resources"] == 0
+    assert review["summary"]["add"] == review["new"]["resources"] > 40
+    assert {r["action"] for r in review["resources"]} == {"add"}
+    assert review["plan"]["confirmed"] == 1  # the one resource the stand-in plans
+    assert review["plan"]["not_in_plan"] == review["summary"]["add"] - 1
+    assert review["blueprint_changes"] == []
+    assert not (tmp_path / "out" / ".tfgen" / "applied").exists()
+
+
+def test_apply_records_what_was_applied(tmp_path: Path) -> None:
+    env = _fake(tmp_path, "ok")
+    out = tmp_path / "out"
+    args = [str(_overlay(tmp_path)), "--out", str(out)]
+    assert _tfgen(["plan", *args], env, tmp_path).returncode == 0
+    result = _tfgen(["apply", *args, "--auto-approve"], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    snapshot = json.loads((out / ".tfgen" / "applied" / "blueprint.json").read_text())
+    assert snapshot["stage"] == "aws" and snapshot["source"].endswith("dev-review.yaml")
+    assert snapshot["blueprint"]["database"]["instance_class"] == "db.t3.micro"  # merged
+    assert snapshot["blueprint"]["environment"] == "dev"
+    record = json.loads((out / ".tfgen" / "plan" / "plan.json").read_text())
+    assert snapshot["fingerprint"] == record["fingerprint"] and snapshot["applied"]
+    assert (out / ".tfgen" / ".gitignore").read_text() == "*\n"
+    # destroy: nothing is deployed any more, so the snapshot goes
+    result = _tfgen(["destroy", *args, "--auto-approve"], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not (out / ".tfgen" / "applied" / "blueprint.json").exists()
+
+
+def test_failed_apply_keeps_the_previous_snapshot(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    overlay = _overlay(tmp_path)
+    args = [str(overlay), "--out", str(out)]
+    ok = _fake(tmp_path, "ok")
+    assert _tfgen(["plan", *args], ok, tmp_path).returncode == 0
+    assert _tfgen(["apply", *args, "--auto-approve"], ok, tmp_path).returncode == 0
+    applied = (out / ".tfgen" / "applied" / "blueprint.json").read_text()
+    _overlay(tmp_path, "database:\n  instance_class: db.t3.small\n")
+    fail = _fake(tmp_path, "fail")
+    assert _tfgen(["plan", *args], fail, tmp_path).returncode == 0
+    assert _tfgen(["apply", *args, "--auto-approve"], fail, tmp_path).returncode == 7
+    assert (out / ".tfgen" / "applied" / "blueprint.json").read_text() == applied
+
+
+def test_plan_after_a_blueprint_change_reviews_it_against_the_plan(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    overlay = _overlay(tmp_path)
+    args = [str(overlay), "--out", str(out)]
+    env = _fake(tmp_path, "ok")
+    assert _tfgen(["plan", *args], env, tmp_path).returncode == 0
+    assert _tfgen(["apply", *args, "--auto-approve"], env, tmp_path).returncode == 0
+    _overlay(tmp_path, "database:\n  instance_class: db.t3.small\n")
+    # Terraform's plan: the database in place, plus a change the prediction cannot know.
+    env["FAKE_CHANGES"] = f"{DB}=update,module.network.aws_eip.nat[0]=delete+create"
+    result = _tfgen(["plan", *args], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert "No applied snapshot" not in text
+    assert "applied blueprints/dev-review.yaml (stage aws) → blueprints/dev-review.yaml" in text
+    assert 'database.instance_class: "db.t3.micro" → "db.t3.small"' in text
+    assert f"~ {DB}  (changed in place) [plan: confirmed]" in text
+    assert 'instance_class: "db.t3.micro" → "db.t3.small"' in text
+    assert "missed: -/+ module.network.aws_eip.nat[0] (replaced)" in text
+    assert "Terraform: Plan: 0 to create, 1 to update, 1 to replace, 0 to delete." in text
+
+    review = _plan_json(args, env, tmp_path)["review"]
+    assert review["blueprint_changes"] == [{"path": "database.instance_class",
+                                            "old": "db.t3.micro", "new": "db.t3.small"}]
+    assert [(r["address"], r["action"], r.get("plan")) for r in review["resources"]] == \
+        [(DB, "change", "confirmed")]
+    assert review["plan"] == {"confirmed": 1, "differs": 0, "not_in_plan": 0, "missed": [
+        {"address": "module.network.aws_eip.nat[0]", "action": "replace"}]}
+    assert any(r["kind"] == "disruption" and r["subject"] == DB for r in review["risks"])
+
+    result = _tfgen(["plan", *args, "--format", "markdown"], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("### tfgen diff: applied blueprints/dev-review.yaml")
+    assert "Against the plan: 1 confirmed" in result.stdout
+    assert "Saved plan:" in result.stderr and "Saved plan:" not in result.stdout
+
+
+def test_an_unusable_snapshot_falls_back_to_terraforms_summary(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = [str(_overlay(tmp_path)), "--out", str(out)]
+    env = _fake(tmp_path, "ok")
+    assert _tfgen(["plan", *args], env, tmp_path).returncode == 0
+    assert _tfgen(["apply", *args, "--auto-approve"], env, tmp_path).returncode == 0
+    snapshot = out / ".tfgen" / "applied" / "blueprint.json"
+    data = json.loads(snapshot.read_text())
+    data["blueprint"]["database"]["instance_class"] = 42  # not a valid blueprint any more
+    snapshot.write_text(json.dumps(data))
+    result = _tfgen(["plan", *args], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "no blueprint review: the applied snapshot" in result.stdout
+    assert "+ module.network.aws_vpc.this" in result.stdout
+    assert "Plan: 1 to create, 0 to update, 0 to replace, 0 to delete." in result.stdout
