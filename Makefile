@@ -3,7 +3,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install example test lint golden bench clean
+# checkov pins packaging<24 and an old boto3, which clash with moto: it gets its own venv.
+CHECKOV_VERSION ?= 3.3.30
+CHECKOV_VENV    ?= .venv-checkov
+
+.PHONY: install example test lint golden bench clean checkov
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +16,15 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 	touch $@
 
 install: $(BIN)/.installed
+
+$(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+	touch $@
+
+## checkov in its own venv; tests/integration/test_checkov.py finds it there.
+checkov: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
 ## Install and render the example blueprint into out/shopping-mall/ (no AWS account needed).
 example: install
@@ -22,7 +35,7 @@ lint: install
 	$(BIN)/mypy
 
 ## The whole suite: lint, types, out/ up to date, unit + golden + CLI + terraform + moto tests.
-test: lint
+test: lint checkov
 	$(BIN)/tfgen render --check
 	$(BIN)/pytest
 
@@ -34,4 +47,4 @@ bench: install
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .mypy_cache .ruff_cache

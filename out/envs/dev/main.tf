@@ -50,6 +50,7 @@ module "alb" {
   subnet_ids          = values(module.network.public_subnet_ids)
   security_group_ids  = [module.security.alb_security_group_id]
   listener_port       = 80
+  https_enabled       = false
   certificate_arn     = null
   target_port         = var.web_tier.port
   health_check_path   = var.web_tier.health_check_path

@@ -64,6 +64,7 @@ module "alb" {
   subnet_ids          = values(module.network.public_subnet_ids)
   security_group_ids  = [module.security.alb_security_group_id]
   listener_port       = 80
+  https_enabled       = true
   certificate_arn     = module.alb_certificate.certificate_arn
   target_port         = var.app_tier.port
   health_check_path   = var.app_tier.health_check_path

@@ -197,7 +197,7 @@ variable "database" {
     master_username                     = "mall_admin"
     port                                = 3306
     multi_az                            = false
-    read_replica_count                  = 1
+    read_replica_count                  = 0
     backup_retention_period             = 14
     iam_database_authentication_enabled = true
     enabled_cloudwatch_logs_exports     = ["error", "slowquery"]

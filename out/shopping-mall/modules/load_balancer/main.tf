@@ -3,7 +3,9 @@
 
 locals {
   # An HTTPS listener exists only with a certificate; the HTTP listener then only redirects.
-  create_https_listener = var.certificate_arn != null
+  # A plan-time flag, not `var.certificate_arn != null`: a certificate created in the same
+  # apply has an unknown ARN at plan time, and `count` must be known then.
+  create_https_listener = var.https_enabled
 
   # The port is part of the target group name so that a change of target_port (which
   # replaces the target group) can create the new group before destroying the old one.
@@ -11,6 +13,11 @@ locals {
 }
 
 resource "aws_lb" "this" {
+  #checkov:skip=CKV_AWS_91:Access logs need a dedicated S3 log bucket with the ELB account's bucket policy; not modelled by the blueprint yet
+  #checkov:skip=CKV2_AWS_28:WAF is out of scope of the stage ladder; from stage cdn the ALB admits CloudFront only
+  #checkov:skip=CKV2_AWS_20:Redirects to HTTPS whenever a certificate exists (https_enabled); the internal ALB (a hop inside the VPC) and a public ALB without a domain have no certificate
+  #checkov:skip=CKV_AWS_150:deletion_protection is the blueprint's choice: true in the prod example, a dev environment may turn it off to stay disposable
+
   name               = var.name
   load_balancer_type = "application"
   internal           = var.internal
@@ -24,6 +31,8 @@ resource "aws_lb" "this" {
 }
 
 resource "aws_lb_target_group" "this" {
+  #checkov:skip=CKV_AWS_378:TLS ends at the ALB; the targets sit in private subnets and admit only the ALB's security group
+
   name                 = local.target_group_name
   vpc_id               = var.vpc_id
   target_type          = "instance"
@@ -51,6 +60,9 @@ resource "aws_lb_target_group" "this" {
 }
 
 resource "aws_lb_listener" "http" {
+  #checkov:skip=CKV_AWS_2:Redirects to HTTPS whenever a certificate exists (https_enabled); the internal ALB (a hop inside the VPC) and a public ALB without a domain have no certificate
+  #checkov:skip=CKV_AWS_103:An HTTP listener has no TLS policy; the HTTPS listener uses ELBSecurityPolicy-TLS13-1-2-2021-06
+
   load_balancer_arn = aws_lb.this.arn
   port              = var.listener_port
   protocol          = "HTTP"
@@ -88,4 +100,11 @@ resource "aws_lb_listener" "https" {
   }
 
   tags = merge({ Name = "${var.name}-https" }, var.tags)
+
+  lifecycle {
+    precondition {
+      condition     = var.certificate_arn != null
+      error_message = "https_enabled is true but certificate_arn is null."
+    }
+  }
 }

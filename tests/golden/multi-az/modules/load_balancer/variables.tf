@@ -98,6 +98,12 @@ variable "certificate_arn" {
   }
 }
 
+variable "https_enabled" {
+  description = "Whether certificate_arn is set (known at plan time even when the certificate is created in the same apply): the HTTP listener then redirects to an HTTPS listener."
+  type        = bool
+  default     = false
+}
+
 variable "deletion_protection" {
   description = "Whether deletion protection is enabled on the load balancer (Terraform cannot destroy it while this is true)."
   type        = bool

@@ -104,6 +104,12 @@ resource "aws_db_subnet_group" "this" {
 ################################################################################
 
 resource "aws_db_instance" "this" {
+  #checkov:skip=CKV_AWS_118:Enhanced monitoring needs an IAM monitoring role the blueprint does not model yet; basic CloudWatch metrics and log exports are on
+  #checkov:skip=CKV_AWS_353:Performance Insights is unavailable on the small classes the blueprint allows (db.t3.micro/small); opt-in later
+  #checkov:skip=CKV_AWS_157:Multi-AZ is what stage multi-az adds; stage aws is single-AZ by design of the stage ladder
+  #checkov:skip=CKV_AWS_293:deletion_protection is the blueprint's choice: true in the prod example, a dev environment may turn it off to stay disposable
+  #checkov:skip=CKV2_AWS_30:PostgreSQL statement logging needs a parameter group tuned per workload; the postgresql log export is on
+
   count = local.is_aurora ? 0 : 1
 
   identifier     = var.name
@@ -143,6 +149,11 @@ resource "aws_db_instance" "this" {
 }
 
 resource "aws_db_instance" "replica" {
+  #checkov:skip=CKV_AWS_118:Enhanced monitoring needs an IAM monitoring role the blueprint does not model yet; basic CloudWatch metrics and log exports are on
+  #checkov:skip=CKV_AWS_353:Performance Insights is unavailable on the small classes the blueprint allows (db.t3.micro/small); opt-in later
+  #checkov:skip=CKV_AWS_157:A read replica serves reads; availability comes from the Multi-AZ primary
+  #checkov:skip=CKV_AWS_293:deletion_protection is the blueprint's choice: true in the prod example, a dev environment may turn it off to stay disposable
+
   for_each = local.db_instance_replicas
 
   identifier          = each.value.identifier
@@ -178,6 +189,11 @@ resource "aws_db_instance" "replica" {
 ################################################################################
 
 resource "aws_rds_cluster" "this" {
+  #checkov:skip=CKV_AWS_327:Encrypted with the AWS-managed RDS key (storage_encrypted = true); a customer-managed KMS key is not modelled by the blueprint yet
+  #checkov:skip=CKV2_AWS_8:RDS automated backups (backup_retention_days, 1-35 days) cover restores; AWS Backup plans are an account-level concern
+  #checkov:skip=CKV_AWS_139:deletion_protection is the blueprint's choice: true in the prod example, a dev environment may turn it off to stay disposable
+  #checkov:skip=CKV2_AWS_27:PostgreSQL statement logging needs a parameter group tuned per workload; the postgresql log export is on
+
   count = local.is_aurora ? 1 : 0
 
   cluster_identifier = var.name
@@ -211,6 +227,9 @@ resource "aws_rds_cluster" "this" {
 
 # The writer: created before the readers so that it, in the first zone, becomes the writer.
 resource "aws_rds_cluster_instance" "this" {
+  #checkov:skip=CKV_AWS_118:Enhanced monitoring needs an IAM monitoring role the blueprint does not model yet; basic CloudWatch metrics and log exports are on
+  #checkov:skip=CKV_AWS_353:Performance Insights is unavailable on the small classes the blueprint allows (db.t3.micro/small); opt-in later
+
   count = local.is_aurora ? 1 : 0
 
   identifier         = "${var.name}-1"
@@ -229,6 +248,9 @@ resource "aws_rds_cluster_instance" "this" {
 }
 
 resource "aws_rds_cluster_instance" "reader" {
+  #checkov:skip=CKV_AWS_118:Enhanced monitoring needs an IAM monitoring role the blueprint does not model yet; basic CloudWatch metrics and log exports are on
+  #checkov:skip=CKV_AWS_353:Performance Insights is unavailable on the small classes the blueprint allows (db.t3.micro/small); opt-in later
+
   for_each = local.aurora_readers
 
   identifier         = each.value.identifier
