@@ -12,6 +12,7 @@ from tfgen import hcl, subnets
 from tfgen.context import build_context
 from tfgen.errors import BlueprintInvalid
 from tfgen.stages import Stage, parse_stage
+from tfgen.terraform import find_terraform
 from tfgen.validate import load_blueprint
 
 # --- stages ------------------------------------------------------------------------------
@@ -55,7 +56,8 @@ def test_derived_subnets_agree_with_real_cidrsubnet(tmp_path: Path) -> None:
     layout = subnets.derive("10.20.0.0/20", 26, ["a", "b"])
     expr = ('[cidrsubnet("10.20.0.0/20", 6, 1), cidrsubnet("10.20.0.0/20", 6, 17), '
             'cidrsubnet("10.20.0.0/20", 6, 33)]')
-    out = subprocess.run(["terraform", "console"], input=expr, capture_output=True, text=True,
+    binary = find_terraform()  # the project's own lookup: never a silent skip
+    out = subprocess.run([str(binary), "console"], input=expr, capture_output=True, text=True,
                          cwd=tmp_path, check=True).stdout
     assert [s.strip(' ",') for s in out.splitlines() if "/" in s] == [
         layout["b"].public, layout["b"].app, layout["b"].data]
