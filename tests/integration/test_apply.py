@@ -386,6 +386,22 @@ def stacks(
             for v in variants
         }
         outcomes = {v: f.result() for v, f in futures.items()}
+        # moto under load: the provider's SDK retries a security-group rule call whose
+        # first attempt moto had already carried out, and moto answers the retry with
+        # InvalidPermission.Duplicate. Seen in ~2 of 10 stacks in one CI rehearsal. Such
+        # a stack is run once more from scratch (fresh moto, fresh state), said loudly;
+        # any other failure, or the same one twice, fails the test.
+        flaky = [v for v, o in outcomes.items()
+                 if o.error and "InvalidPermission.Duplicate" in o.error]
+        retries = {
+            v: pool.submit(run_stack, v, tmp_path_factory.mktemp(f"apply-{v}-retry"),
+                           terraform_bin, tf_env)
+            for v in flaky
+        }
+        for v, future in retries.items():
+            first_error = outcomes[v].error
+            outcomes[v] = future.result()
+            print(f"\nRETRIED {v} once after moto's duplicate-rule answer:\n{first_error}")
     elapsed = round(time.monotonic() - start, 1)
     print(f"\napplied {len(outcomes)} stacks with {jobs} jobs in {elapsed}s")
     for v, o in outcomes.items():
