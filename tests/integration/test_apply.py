@@ -367,7 +367,6 @@ def _selected_variants(session: pytest.Session) -> list[str]:
     return found
 
 
-@pytest.fixture(scope="module")
 def _emulator_retry_artifact(o: Outcome) -> bool:
     """A failure moto produces when the provider's SDK retries a call moto already did."""
     if o.error:
@@ -377,6 +376,7 @@ def _emulator_retry_artifact(o: Outcome) -> bool:
         and not state_resources(o.state_after_destroy)
 
 
+@pytest.fixture(scope="module")
 def stacks(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
