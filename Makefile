@@ -17,6 +17,13 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 
 install: $(BIN)/.installed
 
+# What rendering needs and nothing else (no moto, mypy or ruff): `make example`.
+$(BIN)/.installed-runtime: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
 $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
@@ -27,7 +34,7 @@ $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
 checkov: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
 ## Install and render the example blueprint into out/shopping-mall/ (no AWS account needed).
-example: install
+example: $(BIN)/.installed-runtime
 	$(BIN)/tfgen render blueprints/shopping-mall.yaml
 
 lint: install

@@ -14,7 +14,7 @@ from typing import Any
 
 from tfgen import hcl
 from tfgen.blueprint import Blueprint
-from tfgen.errors import InputError
+from tfgen.errors import InputError, TfgenError
 
 #: S3 native locking (`use_lockfile`) arrived in Terraform 1.10.
 LOCKFILE_TERRAFORM = ">= 1.10"
@@ -106,7 +106,13 @@ def render_bootstrap(bp: Blueprint, source: str, out_dir: Path) -> Bootstrap:
     base = templates_dir()
     env = _environment(base)
     files: dict[str, str] = {}
-    for template in sorted((base / "bootstrap").glob("*.j2")):
+    templates = sorted((base / "bootstrap").glob("*.j2"))
+    if not templates:
+        # A package built without its bootstrap templates once wrote nothing and said it
+        # had: refuse loudly instead, like `render` does for a missing template folder.
+        raise TfgenError(f"no bootstrap templates in {base / 'bootstrap'}: this tfgen "
+                         "installation is incomplete; reinstall it")
+    for template in templates:
         text = env.get_template(f"bootstrap/{template.name}").render(values)
         if text.strip():
             files[template.name.removesuffix(".j2")] = _normalise(text)
