@@ -38,6 +38,8 @@ DESCRIPTIONS: dict[str, str] = {
     "inside the VPC and not overlap.",
     "web.enabled": "Whether the web tier exists. Default: yes below `static-web`, no from "
     "`static-web` up (the front end moves to S3) unless `frontend.keep_web_tier`.",
+    "app.enabled": "Always on (`false` is an error): the database admits only the app tier, "
+    "and from `static-web` the public ALB forwards to it.",
     "web.instance_type": "EC2 instance type.",
     "web.ami": "`ssm:<public parameter>` (default: latest Amazon Linux 2023) or an AMI ID.",
     "web.min_size": "Auto Scaling minimum.",
