@@ -147,7 +147,8 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
                  "updated": plan.update, "removed": plan.delete,
                  "unchanged": len(plan.unchanged), "written": not dry_run,
                  "conflicts": sorted([e.path for e in plan.edited] + plan.foreign),
-                 "interrupted_write_finished": plan.pending}
+                 "interrupted_write_finished": plan.pending,
+                 "what_if": item.what_if.cli_note() if item.what_if else None}
         if not dry_run:
             apply_write(plan, force=force)
         report.append(entry)
@@ -170,7 +171,8 @@ def _render_all(paths: list[Path], stage: str | None, out_dir: Path | None) -> l
         if len(paths) > 1:
             _progress(f"rendering {_show(path)}")
         try:
-            rendered.append(render_blueprint(path, stage=stage, out_dir=out_dir))
+            rendered.append(render_blueprint(path, stage=stage, out_dir=out_dir,
+                                             guard_what_if=True))
         except BlueprintInvalid as exc:
             problems.extend(exc.problems)
     if problems:
@@ -191,6 +193,8 @@ def _print_render_entry(entry: dict[str, Any], *, check: bool, dry_run: bool) ->
     counts = (f"{len(entry['created'])} new, {len(entry['updated'])} changed, "
               f"{len(entry['removed'])} removed, {entry['unchanged']} unchanged")
     click.echo(f"{entry['blueprint']} (stage {entry['stage']}) -> {entry['out']}: {verb} {counts}")
+    if entry["what_if"]:  # rendered with local state on purpose (tfgen/whatif.py)
+        click.echo(f"  {entry['what_if']}")
     if entry["interrupted_write_finished"]:  # a crash left a committed write (tfgen/output.py)
         click.echo("  an interrupted earlier write " + ("is finished first" if dry_run else
                                                         "was finished first"))

@@ -62,6 +62,8 @@ class RenderContext:
     #: `backend "s3"` arguments as HCL literals; empty = local state (tfgen/state_backend.py).
     backend: dict[str, str] = field(default_factory=dict)
     required_version: str = state_backend.DEFAULT_TERRAFORM
+    #: Why this is a what-if render with local state on purpose (tfgen/whatif.py), or None.
+    what_if: str | None = None
 
     def template_vars(self) -> dict[str, Any]:
         """What the Jinja templates see (kept flat on purpose)."""
@@ -77,6 +79,7 @@ class RenderContext:
             "modules": self.modules,
             "backend": self.backend,
             "required_version": self.required_version,
+            "what_if": self.what_if,
         }
 
 
@@ -106,8 +109,9 @@ def _tier_value(tier: Tier) -> dict[str, Any]:
     }
 
 
-def build_context(bp: Blueprint, source: str, base_dir: Path | None = None) -> RenderContext:
-    """Decide everything a render of `bp` at its stage needs."""
+def build_context(bp: Blueprint, source: str, base_dir: Path | None = None,
+                  what_if: str | None = None) -> RenderContext:
+    """Decide everything a render of `bp` at its stage needs (`what_if`: see RenderContext)."""
     stage = bp.stage
     web_tier = bp.web.enabled if bp.web.enabled is not None else (
         stage < Stage.STATIC_WEB or bp.frontend.keep_web_tier)
@@ -217,4 +221,5 @@ def build_context(bp: Blueprint, source: str, base_dir: Path | None = None) -> R
         files=tuple(files),
         backend=state_backend.backend_hcl(bp),
         required_version=state_backend.required_terraform(bp),
+        what_if=what_if,
     )
