@@ -19,6 +19,7 @@ import click
 
 from tfgen import __version__
 from tfgen.errors import EXIT_CHANGES, EXIT_FAILURE, BlueprintInvalid, TfgenError
+from tfgen.outdir import require_directory
 from tfgen.output import apply_write, check_tree, confine, plan_write
 from tfgen.project import Rendered, discover, project_root, render_blueprint
 from tfgen.stages import STAGE_CHOICES, Stage
@@ -27,10 +28,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                       show_default=True, help="Output format; json is stable for scripts.")
-STAGE = click.option("--stage", type=click.Choice(STAGE_CHOICES, case_sensitive=False),
-                     default=None, metavar="STAGE",
-                     help="Render as if the blueprint targeted STAGE (aws, multi-az, "
-                          "static-web, cdn or 2-5); the file is not changed.")
+
+
+def _stage_option(verb: str) -> Callable[[F], F]:
+    """`--stage`, with help that says what this command does at that stage."""
+    return click.option("--stage", type=click.Choice(STAGE_CHOICES, case_sensitive=False),
+                        default=None, metavar="STAGE",
+                        help=f"{verb} as if the blueprint targeted STAGE (aws, multi-az, "
+                             "static-web, cdn or 2-5); the file is not changed.")
+
+
+STAGE = _stage_option("Render")
 
 
 def _echo_json(data: Any) -> None:
@@ -134,6 +142,7 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
     stale = False
     for item in rendered:  # refuse a bad output directory before writing anything
         confine(item.out_dir, (Path.cwd(), project_root(item.path) or Path.cwd()))
+        require_directory(item.out_dir, _show(item.out_dir))
     for item in rendered:
         if check:
             differing = check_tree(item.out_dir, item.files)
@@ -209,7 +218,7 @@ def _print_render_entry(entry: dict[str, Any], *, check: bool, dry_run: bool) ->
 
 @main.command()
 @click.argument("blueprints", nargs=-1, type=click.Path(dir_okay=False))
-@STAGE
+@_stage_option("Validate")
 @FORMAT
 @click.pass_context
 def validate(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,

@@ -27,7 +27,8 @@ DESCRIPTIONS: dict[str, str] = {
     "tags": "Extra tags on every resource (Project, Environment, ManagedBy are added).",
     "deletion_protection": "Protect the load balancers and the database from deletion "
     "(turn off for throw-away environments).",
-    "network.vpc_cidr": "VPC CIDR block, /16 to /24.",
+    "network.vpc_cidr": "VPC CIDR block, /16 to /24. AWS allows down to /28; /24 is tfgen's "
+    "floor: three subnets per AZ in two AZs, each at least the /27 a load balancer needs.",
     "network.nat": "`per-az`: a NAT gateway in every AZ, each AZ's private subnets route "
     "through their own (an AZ failure cuts no one off). `single`: one NAT for all (cheap "
     "dev environments).",

@@ -273,10 +273,9 @@ def _str_list(value: Any) -> list[str] | None:
 
 def _network_checks(doc: Document, net: Network, azs: list[str]) -> Iterator[Problem]:
     vpc = ipaddress.IPv4Network(net.vpc_cidr)
-    if not 16 <= vpc.prefixlen <= 24:
-        yield doc.problem(("network", "vpc_cidr"),
-                          f"/{vpc.prefixlen} is not a VPC size AWS allows — use a prefix "
-                          "between /16 and /24")
+    size_problem = subnets.vpc_size_problem(vpc.prefixlen)
+    if size_problem is not None:
+        yield doc.problem(("network", "vpc_cidr"), size_problem)
         return
     if net.subnets is None:
         try:
