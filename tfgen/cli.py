@@ -21,7 +21,13 @@ from tfgen import __version__
 from tfgen.errors import EXIT_CHANGES, EXIT_FAILURE, BlueprintInvalid, TfgenError
 from tfgen.outdir import require_directory
 from tfgen.output import apply_write, check_tree, confine, plan_write
-from tfgen.project import Rendered, discover, project_root, render_blueprint
+from tfgen.project import (
+    Rendered,
+    default_out_dir,
+    discover,
+    project_root,
+    render_blueprint,
+)
 from tfgen.stages import STAGE_CHOICES, Stage
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -180,7 +186,9 @@ def _render_all(paths: list[Path], stage: str | None, out_dir: Path | None) -> l
         if len(paths) > 1:
             _progress(f"rendering {_show(path)}")
         try:
-            rendered.append(render_blueprint(path, stage=stage, out_dir=out_dir,
+            # The default directory as the user would type it, so messages show it so.
+            target = out_dir or Path(_show(default_out_dir(path)))
+            rendered.append(render_blueprint(path, stage=stage, out_dir=target,
                                              guard_what_if=True))
         except BlueprintInvalid as exc:
             problems.extend(exc.problems)
