@@ -92,3 +92,17 @@ def test_json_carries_the_diff_when_asked(project: Path) -> None:
     assert "+# Stage static-web: Static content from S3." in entry["diff"]["main.tf"]
     plain = json.loads(_run("--dry-run", "--format", "json").stdout)["results"][0]
     assert "diff" not in plain
+
+
+def test_a_whole_first_render_is_summed_up_after_ten_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "blueprints").mkdir()
+    shutil.copyfile(EXAMPLE, tmp_path / "blueprints" / "mall.yaml")
+    monkeypatch.chdir(tmp_path)
+    result = _run("--dry-run", "--diff", "--diff-lines", "3")
+    shown = [line for line in result.output.splitlines() if line.startswith("+++ ")]
+    assert len(shown) == 10
+    assert result.output.rstrip().splitlines()[-1].endswith(
+        "more files (--diff-lines 0 shows all)")
+    everything = _run("--dry-run", "--diff", "--diff-lines", "0")
+    assert len([ln for ln in everything.output.splitlines() if ln.startswith("+++ ")]) > 30

@@ -218,9 +218,20 @@ def _diff_style(line: str) -> dict[str, Any]:
 
 
 def _print_diffs(found: list[textdiff.FileDiff], limit: int) -> None:
-    """Each file's diff, cut at `limit` lines; colour only where click allows it."""
-    for item in found:
+    """Each file's diff, cut at `limit` lines; colour only where click allows it.
+
+    A whole first render is a diff of every file: after ten files' worth of lines the
+    rest is summed up in one line.
+    """
+    budget = limit * textdiff.FILES_SHOWN
+    for number, item in enumerate(found):
+        if limit and budget <= 0:
+            rest = found[number:]
+            click.echo(f"… {sum(len(d.lines) for d in rest)} more lines in {len(rest)} more "
+                       "files (--diff-lines 0 shows all)")
+            return
         lines, left_out = item.shown(limit)
+        budget -= len(lines)
         for line in lines:
             click.echo(click.style(line, **_diff_style(line)))
         if left_out:

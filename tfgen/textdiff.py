@@ -14,6 +14,9 @@ from pathlib import Path
 
 #: Lines of diff shown per file by default.
 DEFAULT_LINES = 40
+#: After this many files' worth of lines (FILES_SHOWN * the per-file limit) the rest of a
+#: diff is summed up in one line.
+FILES_SHOWN = 10
 
 
 @dataclass(frozen=True)
