@@ -62,7 +62,7 @@ def test_render_stage_override_and_out(runner: CliRunner, project: Path) -> None
                                   "--out", "build/mall-s3"])
     assert result.exit_code == 0, result.output
     main_tf = (project / "build" / "mall-s3" / "main.tf").read_text()
-    assert "(stage multi-az)" in main_tf and 'module "static_site"' not in main_tf
+    assert "# Stage multi-az:" in main_tf and 'module "static_site"' not in main_tf
     assert not (project / "out").exists()
     # the blueprint file itself was not edited
     assert "stage: cdn" in (project / "blueprints" / "shopping-mall.yaml").read_text()

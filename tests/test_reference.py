@@ -15,3 +15,9 @@ def test_every_field_is_described() -> None:
     undocumented = [line.split("`")[1] for line in reference_markdown().splitlines()
                     if line.startswith("| `") and line.endswith("|  |")]
     assert undocumented == []
+
+
+def test_app_enabled_is_not_described_as_the_web_tier() -> None:
+    [row] = [line for line in reference_markdown().splitlines()
+             if line.startswith("| `app.enabled` |")]
+    assert "web tier" not in row and "false` is an error" in row

@@ -158,9 +158,25 @@ class Tier(_Model):
     root_volume_size: int = Field(default=20, ge=8, le=16384)
 
 
-class AppTier(Tier):
-    """The app tier: the same knobs as the web tier, with an API server's defaults."""
+def _app_always_on(value: bool | None) -> bool | None:
+    """The app tier cannot be switched off: see AppTier."""
+    if value is False:
+        raise ValueError("the app tier cannot be disabled — it is the only tier the database "
+                         "admits and, from stage static-web, the public load balancer's "
+                         "target; remove `enabled: false`")
+    return value
 
+
+class AppTier(Tier):
+    """The app tier: the same knobs as the web tier, with an API server's defaults.
+
+    Unlike the web tier it always exists: in the security chain the database admits only
+    the app tier, and from stage static-web the public ALB forwards to it
+    (the stage ladder in README.md: stages aws and static-web). So `enabled: false` is an
+    error rather than a silently ignored switch.
+    """
+
+    enabled: Annotated[bool | None, AfterValidator(_app_always_on)] = None
     port: Port = 8080
     health_check_path: UrlPath = "/health"
 

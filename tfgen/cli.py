@@ -17,20 +17,34 @@ from typing import Any, TypeVar
 
 import click
 
-from tfgen import __version__
+from tfgen import __version__, textdiff
 from tfgen.errors import EXIT_CHANGES, EXIT_FAILURE, BlueprintInvalid, TfgenError
+from tfgen.outdir import require_directory
 from tfgen.output import apply_write, check_tree, confine, plan_write
-from tfgen.project import Rendered, discover, project_root, render_blueprint
+from tfgen.project import (
+    Rendered,
+    default_out_dir,
+    discover,
+    project_root,
+    render_blueprint,
+)
 from tfgen.stages import STAGE_CHOICES, Stage
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                       show_default=True, help="Output format; json is stable for scripts.")
-STAGE = click.option("--stage", type=click.Choice(STAGE_CHOICES, case_sensitive=False),
-                     default=None, metavar="STAGE",
-                     help="Render as if the blueprint targeted STAGE (aws, multi-az, "
-                          "static-web, cdn or 2-5); the file is not changed.")
+
+
+def _stage_option(verb: str) -> Callable[[F], F]:
+    """`--stage`, with help that says what this command does at that stage."""
+    return click.option("--stage", type=click.Choice(STAGE_CHOICES, case_sensitive=False),
+                        default=None, metavar="STAGE",
+                        help=f"{verb} as if the blueprint targeted STAGE (aws, multi-az, "
+                             "static-web, cdn or 2-5); the file is not changed.")
+
+
+STAGE = _stage_option("Render")
 
 
 def _echo_json(data: Any) -> None:
@@ -94,6 +108,8 @@ def main(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    if os.environ.get("NO_COLOR"):  # https://no-color.org: never colour when it is set
+        ctx.color = False
 
 
 @main.command()
@@ -109,10 +125,17 @@ def main(ctx: click.Context, debug: bool) -> None:
               "removed, and touch nothing.")
 @click.option("--force", is_flag=True, help="Overwrite generated files even when they were "
               "edited by hand.")
+@click.option("--diff/--no-diff", "show_diff", default=None,
+              help="With --dry-run or --check: show a unified diff of each file (default: "
+                   "on a terminal).")
+@click.option("--diff-lines", type=click.IntRange(min=0), default=textdiff.DEFAULT_LINES,
+              show_default=True, metavar="N",
+              help="Diff lines shown per file before '… N more lines'; 0 shows all.")
 @FORMAT
 @click.pass_context
 def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
-           out_dir: str | None, check: bool, dry_run: bool, force: bool, fmt: str) -> None:
+           out_dir: str | None, check: bool, dry_run: bool, force: bool,
+           show_diff: bool | None, diff_lines: int, fmt: str) -> None:
     """Render blueprints into Terraform root modules.
 
     With no BLUEPRINTS, renders every blueprint under ./blueprints. Everything is
@@ -123,7 +146,8 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
       tfgen render blueprints/shopping-mall.yaml
       tfgen render blueprints/shopping-mall.yaml --stage multi-az --out build/mall-s3
       tfgen render --check            # CI: is out/ up to date?
-      tfgen render --dry-run          # what would change
+      tfgen render --dry-run          # what would change, with a diff on a terminal
+      tfgen render --check --diff     # CI: what is stale, as a diff
     """
     ctx.obj["json"] = fmt == "json"
     paths = _blueprints(blueprints)
@@ -131,15 +155,20 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
         raise click.UsageError("--out takes exactly one blueprint")
     rendered = _render_all(paths, stage, Path(out_dir) if out_dir else None)
     report: list[dict[str, Any]] = []
+    diffs: list[list[textdiff.FileDiff]] = []
+    if show_diff is None:  # by default only where a person reads it
+        show_diff = fmt == "text" and _stdout_is_terminal()
     stale = False
     for item in rendered:  # refuse a bad output directory before writing anything
         confine(item.out_dir, (Path.cwd(), project_root(item.path) or Path.cwd()))
+        require_directory(item.out_dir, _show(item.out_dir))
     for item in rendered:
         if check:
             differing = check_tree(item.out_dir, item.files)
             stale = stale or bool(differing)
             report.append({"blueprint": item.source, "out": _show(item.out_dir),
                            "up_to_date": not differing, "differing": differing})
+            diffs.append(_diffs(item, differing) if show_diff else [])
             continue
         plan = plan_write(item.out_dir, item.files)
         entry = {"blueprint": item.source, "out": _show(item.out_dir),
@@ -147,19 +176,67 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
                  "updated": plan.update, "removed": plan.delete,
                  "unchanged": len(plan.unchanged), "written": not dry_run,
                  "conflicts": sorted([e.path for e in plan.edited] + plan.foreign),
-                 "interrupted_write_finished": plan.pending}
+                 "interrupted_write_finished": plan.pending,
+                 "what_if": item.what_if.cli_note() if item.what_if else None}
         if not dry_run:
             apply_write(plan, force=force)
+        diffs.append(_diffs(item, [*plan.create, *plan.update, *plan.delete])
+                     if show_diff and dry_run else [])
         report.append(entry)
     if fmt == "json":
+        for result, found in zip(report, diffs, strict=True):
+            if show_diff:
+                result["diff"] = {d.path: "\n".join(d.lines) + "\n" for d in found}
         _echo_json({"results": report})
     else:
-        for entry in report:
+        for entry, found in zip(report, diffs, strict=True):
             _print_render_entry(entry, check=check, dry_run=dry_run)
+            _print_diffs(found, diff_lines)
     if check and stale:
         click.echo("out/ is not what the blueprints render to; run `tfgen render` and commit.",
                    err=True)
         ctx.exit(EXIT_CHANGES)
+
+
+def _stdout_is_terminal() -> bool:
+    """Whether a person is reading stdout (diffs are shown by default then)."""
+    return sys.stdout.isatty()
+
+
+def _diffs(item: Rendered, relpaths: list[str]) -> list[textdiff.FileDiff]:
+    return textdiff.tree_diff(item.out_dir, _show(item.out_dir), item.files, relpaths)
+
+
+def _diff_style(line: str) -> dict[str, Any]:
+    if line.startswith(("+++", "---")):
+        return {"bold": True}
+    if line.startswith("@@"):
+        return {"fg": "cyan"}
+    if line.startswith("+"):
+        return {"fg": "green"}
+    return {"fg": "red"} if line.startswith("-") else {}
+
+
+def _print_diffs(found: list[textdiff.FileDiff], limit: int) -> None:
+    """Each file's diff, cut at `limit` lines; colour only where click allows it.
+
+    A whole first render is a diff of every file: after ten files' worth of lines the
+    rest is summed up in one line.
+    """
+    budget = limit * textdiff.FILES_SHOWN
+    for number, item in enumerate(found):
+        if limit and budget <= 0:
+            rest = found[number:]
+            click.echo(f"… {sum(len(d.lines) for d in rest)} more lines in {len(rest)} more "
+                       "files (--diff-lines 0 shows all)")
+            return
+        lines, left_out = item.shown(limit)
+        budget -= len(lines)
+        for line in lines:
+            click.echo(click.style(line, **_diff_style(line)))
+        if left_out:
+            click.echo(f"… {left_out} more line{'s' if left_out != 1 else ''} of {item.path} "
+                       "(--diff-lines 0 shows all)")
 
 
 def _render_all(paths: list[Path], stage: str | None, out_dir: Path | None) -> list[Rendered]:
@@ -170,7 +247,10 @@ def _render_all(paths: list[Path], stage: str | None, out_dir: Path | None) -> l
         if len(paths) > 1:
             _progress(f"rendering {_show(path)}")
         try:
-            rendered.append(render_blueprint(path, stage=stage, out_dir=out_dir))
+            # The default directory as the user would type it, so messages show it so.
+            target = out_dir or Path(_show(default_out_dir(path)))
+            rendered.append(render_blueprint(path, stage=stage, out_dir=target,
+                                             guard_what_if=True))
         except BlueprintInvalid as exc:
             problems.extend(exc.problems)
     if problems:
@@ -191,6 +271,8 @@ def _print_render_entry(entry: dict[str, Any], *, check: bool, dry_run: bool) ->
     counts = (f"{len(entry['created'])} new, {len(entry['updated'])} changed, "
               f"{len(entry['removed'])} removed, {entry['unchanged']} unchanged")
     click.echo(f"{entry['blueprint']} (stage {entry['stage']}) -> {entry['out']}: {verb} {counts}")
+    if entry["what_if"]:  # rendered with local state on purpose (tfgen/whatif.py)
+        click.echo(f"  {entry['what_if']}")
     if entry["interrupted_write_finished"]:  # a crash left a committed write (tfgen/output.py)
         click.echo("  an interrupted earlier write " + ("is finished first" if dry_run else
                                                         "was finished first"))
@@ -205,7 +287,7 @@ def _print_render_entry(entry: dict[str, Any], *, check: bool, dry_run: bool) ->
 
 @main.command()
 @click.argument("blueprints", nargs=-1, type=click.Path(dir_okay=False))
-@STAGE
+@_stage_option("Validate")
 @FORMAT
 @click.pass_context
 def validate(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,

@@ -58,6 +58,12 @@ def parse_side(text: str) -> Side:
     head, at, tail = text.rpartition("@")
     if at and tail.lower() in STAGE_CHOICES and head:
         rest, stage = head, parse_stage(tail.lower())
+    elif at and head and Path(head.rpartition(":")[2] or head).is_file() \
+            and not Path(text).exists():
+        try:  # the file exists: the part after @ is what is wrong
+            parse_stage(tail)
+        except ValueError as exc:
+            raise InputError(f"'{text}': {exc}") from None
     revision = None
     if ":" in rest and not Path(rest).exists():
         revision, _, rest = rest.partition(":")

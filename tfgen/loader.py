@@ -19,6 +19,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from tfgen.errors import BlueprintInvalid, Problem
+from tfgen.hints import indentation_problem
 
 #: A blueprint is a page of YAML; anything near this size is a mistake or an attack.
 MAX_BYTES = 256 * 1024
@@ -312,7 +313,9 @@ def parse_document(text_or_bytes: str | bytes, file: str) -> Document:
     except _TooLarge as exc:
         raise BlueprintInvalid([_complexity_problem(exc, file)]) from None
     except yaml.MarkedYAMLError as exc:
-        raise BlueprintInvalid([_syntax_problem(exc, file)]) from None
+        # Indentation mistakes get their own message (tfgen/hints.py), others the generic.
+        raise BlueprintInvalid([indentation_problem(exc, text, file)
+                                or _syntax_problem(exc, file)]) from None
     except yaml.reader.ReaderError as exc:
         raise BlueprintInvalid([_reader_problem(exc, text, file)]) from None
     except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error is one of the above

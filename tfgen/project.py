@@ -18,6 +18,7 @@ from tfgen.loader import Document
 from tfgen.render import render
 from tfgen.stages import Stage
 from tfgen.validate import load_blueprint
+from tfgen.whatif import WhatIf, local_copy, what_if
 
 BLUEPRINTS = "blueprints"
 OUT = "out"
@@ -34,6 +35,8 @@ class Rendered:
     document: Document
     context: RenderContext
     files: dict[str, str]
+    #: Set when this is a what-if render, rendered with local state (tfgen/whatif.py).
+    what_if: WhatIf | None = None
 
 
 def project_root(path: Path) -> Path | None:
@@ -73,14 +76,24 @@ def discover(root: Path) -> list[Path]:
 
 
 def render_blueprint(path: Path, *, stage: str | Stage | None = None,
-                     out_dir: Path | None = None) -> Rendered:
-    """Load, validate and render one blueprint, entirely in memory."""
+                     out_dir: Path | None = None, guard_what_if: bool = False) -> Rendered:
+    """Load, validate and render one blueprint, entirely in memory.
+
+    With `guard_what_if` (what `tfgen render` does), a render at another stage or into
+    another directory gets local state instead of the blueprint's backend, so applying it
+    can never act on the real environment's state.
+    """
     source = source_name(path)
     blueprint, document = load_blueprint(path, stage, display=_display(path))
-    context = build_context(blueprint, source, base_dir=path.parent)
+    own_out = default_out_dir(path)
+    guard = what_if(document, blueprint, own_out=own_out, out_dir=out_dir) \
+        if guard_what_if else None
+    context = build_context(local_copy(blueprint) if guard else blueprint, source,
+                            base_dir=path.parent,
+                            what_if=guard.readme_note() if guard else None)
     files = render(context)
-    return Rendered(path, source, out_dir or default_out_dir(path), blueprint, document,
-                    context, files)
+    return Rendered(path, source, out_dir or own_out, blueprint, document, context, files,
+                    guard)
 
 
 def _display(path: Path) -> str:

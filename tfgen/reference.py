@@ -27,7 +27,8 @@ DESCRIPTIONS: dict[str, str] = {
     "tags": "Extra tags on every resource (Project, Environment, ManagedBy are added).",
     "deletion_protection": "Protect the load balancers and the database from deletion "
     "(turn off for throw-away environments).",
-    "network.vpc_cidr": "VPC CIDR block, /16 to /24.",
+    "network.vpc_cidr": "VPC CIDR block, /16 to /24. AWS allows down to /28; /24 is tfgen's "
+    "floor: three subnets per AZ in two AZs, each at least the /27 a load balancer needs.",
     "network.nat": "`per-az`: a NAT gateway in every AZ, each AZ's private subnets route "
     "through their own (an AZ failure cuts no one off). `single`: one NAT for all (cheap "
     "dev environments).",
@@ -38,6 +39,8 @@ DESCRIPTIONS: dict[str, str] = {
     "inside the VPC and not overlap.",
     "web.enabled": "Whether the web tier exists. Default: yes below `static-web`, no from "
     "`static-web` up (the front end moves to S3) unless `frontend.keep_web_tier`.",
+    "app.enabled": "Always on (`false` is an error): the database admits only the app tier, "
+    "and from `static-web` the public ALB forwards to it.",
     "web.instance_type": "EC2 instance type.",
     "web.ami": "`ssm:<public parameter>` (default: latest Amazon Linux 2023) or an AMI ID.",
     "web.min_size": "Auto Scaling minimum.",

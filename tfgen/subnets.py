@@ -14,6 +14,14 @@ from dataclasses import dataclass
 
 PURPOSES = ("public", "app", "data")
 
+#: AWS: a VPC's IPv4 block is /16 (largest) to /28 (smallest) — EC2 CreateVpc API reference.
+AWS_VPC_PREFIXES = (16, 28)
+#: tfgen's own floor. The derived layout needs 3 purposes x 2 AZs of subnets spaced a
+#: quarter of the VPC apart (see `stride`), and a subnet a load balancer uses needs at least
+#: a /27 (ALB guide, "Subnets for your load balancer"): a /24 cut into /27 blocks is the
+#: smallest VPC that holds that (8 blocks, stride 2); a /25 has stride 1.
+MIN_VPC_PREFIX = 24
+
 
 @dataclass(frozen=True)
 class AzSubnets:
@@ -51,3 +59,18 @@ def derive(vpc_cidr: str, subnet_prefix: int, azs: list[str]) -> dict[str, AzSub
         az: AzSubnets(public=block(i), app=block(step + i), data=block(2 * step + i))
         for i, az in enumerate(azs)
     }
+
+
+def vpc_size_problem(prefix: int) -> str | None:
+    """Why a VPC of size `/prefix` is refused (AWS's limits, then tfgen's floor), or None."""
+    largest, smallest = AWS_VPC_PREFIXES
+    wanted = f"use a prefix between /{largest} and /{MIN_VPC_PREFIX}"
+    if not largest <= prefix <= smallest:
+        return (f"/{prefix} is not a VPC size AWS allows (/{largest} to /{smallest}) "
+                f"— {wanted}")
+    if prefix > MIN_VPC_PREFIX:
+        return (f"/{prefix} is smaller than tfgen's floor of /{MIN_VPC_PREFIX} (AWS allows "
+                f"down to /{smallest}): tfgen cuts the VPC into public, app and data "
+                "subnets in at least two AZs, a quarter of the VPC apart, and a load "
+                f"balancer's subnets need at least a /27 — {wanted}")
+    return None

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from tfgen import subnets
+from tfgen import hints, subnets
 from tfgen.blueprint import AppTier, Blueprint, Database, Network, Tier, check_region
 from tfgen.engines import ENGINES, aurora_accepts, version_matches
 from tfgen.errors import BlueprintInvalid, Problem
@@ -109,7 +109,8 @@ def _translate(exc: ValidationError, doc: Document, root: type[BaseModel]) -> It
             holder = _model_at(root, loc[:-1])
             known = sorted(holder.model_fields) if holder else []
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-            hint = f" — did you mean '{close[0]}'?" if close else (
+            elsewhere = hints.elsewhere_hint(root, loc)  # `nat:` -> network.nat
+            hint = elsewhere if elsewhere else f" — did you mean '{close[0]}'?" if close else (
                 f" — known keys: {', '.join(known)}" if known else " — remove it")
             yield doc.problem(loc, f"unknown key '{key}'{hint}", key=True)
         else:
@@ -273,10 +274,9 @@ def _str_list(value: Any) -> list[str] | None:
 
 def _network_checks(doc: Document, net: Network, azs: list[str]) -> Iterator[Problem]:
     vpc = ipaddress.IPv4Network(net.vpc_cidr)
-    if not 16 <= vpc.prefixlen <= 24:
-        yield doc.problem(("network", "vpc_cidr"),
-                          f"/{vpc.prefixlen} is not a VPC size AWS allows — use a prefix "
-                          "between /16 and /24")
+    size_problem = subnets.vpc_size_problem(vpc.prefixlen)
+    if size_problem is not None:
+        yield doc.problem(("network", "vpc_cidr"), size_problem)
         return
     if net.subnets is None:
         try:
