@@ -29,7 +29,7 @@ import pytest
 from tests.helpers import REPO
 from tests.integration.harness import MOTO_ACCESS_KEY, MOTO_SECRET_KEY, prepare_workdir
 from tfgen.emulator import OVERRIDE_FILE
-from tfgen.errors import EXIT_MISMATCH
+from tfgen.errors import EXIT_CONSENT, EXIT_INVALID, EXIT_MISMATCH
 from tfgen.inventory import inventory
 from tfgen.project import render_blueprint
 from tfgen.terraform import Terraform, TerraformEnv
@@ -476,3 +476,65 @@ def test_an_unusable_snapshot_falls_back_to_terraforms_summary(tmp_path: Path) -
     assert "no blueprint review: the applied snapshot" in result.stdout
     assert "+ module.network.aws_vpc.this" in result.stdout
     assert "Plan: 1 to create, 0 to update, 0 to replace, 0 to delete." in result.stdout
+
+
+# --- consent for stateful destroys and the no-op re-plan, through click's runner ----------
+
+BUCKET = "module.static_site.aws_s3_bucket.this"
+
+
+def _cli(args: list[str], env: dict[str, str]) -> Any:
+    from click.testing import CliRunner
+
+    from tfgen.cli import main
+
+    return CliRunner(env=env).invoke(main, args, catch_exceptions=False)
+
+
+def test_stateful_destroy_needs_consent_recorded_and_rechecked(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = [str(_overlay(tmp_path)), "--out", str(out)]
+    env = _fake(tmp_path, "ok")
+    assert _cli(["plan", *args], env).exit_code == 0
+    assert _cli(["apply", *args, "--auto-approve"], env).exit_code == 0
+    # Terraform (unpredicted by an unchanged blueprint) wants to destroy the bucket
+    env["FAKE_CHANGES"] = f"{BUCKET}=delete"
+    result = _cli(["plan", *args], env)
+    assert result.exit_code == EXIT_CONSENT, result.output
+    assert f"--allow-destroy '{BUCKET}'" in result.output
+    assert "Saved for review only" in result.output
+    record = json.loads((out / ".tfgen" / "plan" / "plan.json").read_text())
+    assert record["applicable"] is False and record["allowed_destroys"] == []
+    assert record["stateful_destroys"][0]["address"] == BUCKET
+    refused = _cli(["apply", *args, "--auto-approve"], env)
+    assert refused.exit_code == EXIT_CONSENT and "Nothing was applied" in refused.output
+    typo = _cli(["plan", *args, "--allow-destroy", BUCKET, "--allow-destroy", "module.x.y"],
+                env)
+    assert typo.exit_code == EXIT_INVALID and "does not destroy" in typo.output
+    result = _cli(["plan", *args, "--allow-destroy", BUCKET, "--format", "json"], env)
+    data = json.loads(result.stdout)
+    assert data["consent"]["applicable"] is True and data["allowed_destroys"] == [BUCKET]
+    assert data["exit_code"] == result.exit_code == EXIT_MISMATCH  # not predicted: loud
+    assert _cli(["apply", *args, "--auto-approve"], env).exit_code == 0
+    # protected: consent is not enough
+    env["FAKE_PROTECTED"] = BUCKET
+    result = _cli(["plan", *args, "--allow-destroy", BUCKET], env)
+    assert result.exit_code == EXIT_CONSENT and "deletion_protection: false" in result.output
+
+
+def test_noise_in_the_noop_replan_is_named_and_exits_zero(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = [str(_overlay(tmp_path)), "--out", str(out)]
+    env = _fake(tmp_path, "ok")
+    assert _cli(["plan", *args], env).exit_code == 0
+    assert _cli(["apply", *args, "--auto-approve"], env).exit_code == 0
+    noise = ",".join(f"module.security.aws_security_group.this[{i}]=update" for i in range(2))
+    env.update(FAKE_CHANGES=noise, FAKE_NOOP_CHANGES=noise)
+    result = _cli(["plan", *args, "--emulator", "http://127.0.0.1:9"], env)
+    assert result.exit_code == 0, result.output
+    assert ("2 changes also appear in a no-op re-plan: emulator read-back, not caused by "
+            "this step") in result.output
+    assert "0 missed" in result.output
+    data = json.loads(_cli(["plan", *args, "--format", "json"], env).stdout)
+    assert data["review"]["plan"]["noise"]["source"] == "drift"
+    assert data["review_matches_plan"] is True and data["exit_code"] == 0
