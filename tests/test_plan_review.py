@@ -259,6 +259,7 @@ def test_plan_exit_codes() -> None:
     add_unpredicted(missed, read_plan(plan))
     code, problems = plan_outcome(_Result(missed, consent.check([], ())))
     assert code == EXIT_MISMATCH and "1 missed" in problems[0]
+    assert f"missed change {ALB}" in problems[0]  # the message names the address
 
 
 def test_apply_rechecks_consent_from_the_saved_plan(tmp_path: Path) -> None:
