@@ -40,6 +40,11 @@ def assess(report: DiffReport) -> list[Risk]:
     return sorted(dict.fromkeys(risks), key=lambda r: order[r.kind])
 
 
+def change_risks(change: ResourceChange) -> list[Risk]:
+    """The data-loss and disruption risks of one change (also for unpredicted ones)."""
+    return [*_data_loss(change), *_disruption(change)]
+
+
 def _gone(change: ResourceChange) -> str | None:
     """'destroyed' / 'replaced' when the old object stops existing."""
     return {"destroy": "destroyed", "replace": "replaced"}.get(change.action)
