@@ -17,9 +17,10 @@ resource "aws_acm_certificate" "this" {
 }
 
 locals {
-  # One validation record per domain name. ACM gives a domain name the same validation
-  # CNAME in every certificate of the account (so a wildcard and its apex, or the ALB's
-  # and CloudFront's certificate for the same name, share one record). Each record has
+  # One validation record per domain name. ACM creates the validation CNAME "specifically
+  # for your domain and your account", and it "works for any AWS Region" (ACM User Guide,
+  # "DNS validation"): a wildcard and its apex, or the ALB's and CloudFront's
+  # certificate for the same name, share one record. Each record has
   # exactly one owner: the certificate with create_validation_records = true. Another
   # certificate for names the owner covers creates none and waits on the owner's
   # records (the terraform-aws-modules/acm pattern: create_route53_records = false +
