@@ -37,7 +37,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tfgen import outguard
+from tfgen import emulator, outguard
 from tfgen.errors import InputError, OutputConflict
 
 MANIFEST = ".tfgen-manifest.json"
@@ -89,6 +89,8 @@ class WritePlan:
     unchanged: list[str] = field(default_factory=list)
     edited: list[HandEdit] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
+    #: Files that must not be there at all (a leftover emulator override): always refused.
+    stray: list[str] = field(default_factory=list)
     #: An interrupted earlier write that the next write completes first.
     pending: bool = False
 
@@ -100,7 +102,7 @@ class WritePlan:
     @property
     def conflicts(self) -> bool:
         """Whether writing would overwrite something tfgen did not write."""
-        return bool(self.edited or self.foreign)
+        return bool(self.edited or self.foreign or self.stray)
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,8 @@ def plan_write(directory: Path, files: dict[str, str]) -> WritePlan:
     outguard.check_state_dirs(directory)
     pending = read_journal(directory)
     plan = WritePlan(directory, files, pending=pending is not None)
+    if emulator.leftover(directory) is not None:
+        plan.stray.append(emulator.OVERRIDE_FILE)
     manifest = pending.manifest if pending else read_manifest(directory)
     written = pending.write if pending else {}
     gone = set(pending.delete) if pending else set()
@@ -271,7 +275,8 @@ def _edit_diff(relpath: str, manifest: dict[str, str], directory: Path) -> str:
 def check_tree(directory: Path, files: dict[str, str]) -> list[str]:
     """Relative paths where `directory` differs from `files` (for `render --check`)."""
     plan = plan_write(directory, files)
-    differing = {*plan.create, *plan.update, *plan.delete, *(e.path for e in plan.edited)}
+    differing = {*plan.create, *plan.update, *plan.delete, *(e.path for e in plan.edited),
+                 *plan.stray}
     pending = read_journal(directory)
     if pending:  # on disk it is still a mix until the next write finishes it
         differing |= {*pending.write, *pending.delete}
@@ -315,7 +320,7 @@ def _atomic_write(target: Path, text: str, *, durable: bool = True) -> None:
 
 def _refused(plan: WritePlan, force: bool) -> bool:
     """Hand edits stop a write unless forced; a file tfgen never wrote stops it always."""
-    return bool(plan.foreign) or (plan.conflicts and not force)
+    return bool(plan.foreign or plan.stray) or (plan.conflicts and not force)
 
 
 def apply_write(plan: WritePlan, *, force: bool = False) -> None:
@@ -441,6 +446,10 @@ def describe_conflicts(plan: WritePlan) -> str:
     for relpath in plan.foreign:
         lines.append(f"  not written by tfgen: {relpath} (yours: --force never overwrites it; "
                      "rename or move it, then render again)")
+    for relpath in plan.stray:
+        lines.append(f"  leftover emulator override: {relpath} (an interrupted --emulator run "
+                     "left it; it points Terraform at the emulator. Delete it, or run `tfgen "
+                     "plan`, which removes it)")
     lines.append("Move your changes into the blueprint (or a file tfgen does not generate), "
                  "or run again with --force to overwrite the hand edits. Nothing was written.")
     return "\n".join(lines)

@@ -17,7 +17,6 @@ import jinja2
 from tfgen.context import RenderContext
 from tfgen.errors import RenderError
 
-
 #: Written into every output tree: machine-local files that must never be committed
 #: (issue 10: journals, saved plans, emulator rehearsal state, Terraform's lock info).
 GITIGNORE = """\

@@ -29,11 +29,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfgen import emulator, state_backend
+from tfgen import emulator, outguard, state_backend
 from tfgen.blueprint import Blueprint
 from tfgen.context import build_context
 from tfgen.diff import DiffReport, Loaded, Side, build_report, check_plan
 from tfgen.errors import EXIT_INVALID, InputError, OutputConflict, TfgenError
+from tfgen.exclusive import exclusive
 from tfgen.inventory import inventory
 from tfgen.output import (
     MANIFEST,
@@ -171,7 +172,10 @@ def hand_edits(out_dir: Path) -> list[str]:
     for tf in sorted([*out_dir.glob("*.tf"), *out_dir.glob("*.tf.json"),
                       *out_dir.glob("modules/*/*.tf")]):
         relpath = tf.relative_to(out_dir).as_posix()
-        if relpath not in manifest and tf.name != emulator.OVERRIDE_FILE:
+        if tf.name == emulator.OVERRIDE_FILE:
+            found.append(f"{relpath} (leftover emulator override from an interrupted "
+                         "--emulator run; `tfgen plan` removes it)")
+        elif relpath not in manifest:
             found.append(f"{relpath} (not written by tfgen)")
     return found
 
@@ -272,19 +276,12 @@ def _init(tf: Terraform, runner: Runner) -> None:
 
 def _ignore_tfgen_dir(out_dir: Path) -> None:
     """Everything under .tfgen/ is machine state (plans hold resource attributes): no git."""
-    folder = out_dir / ".tfgen"
-    folder.mkdir(parents=True, exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.is_file():
-        ignore.write_text("*\n", encoding="utf-8")
+    outguard.ensure_state_dir(out_dir, ignore_file=True)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write via a temporary file and rename, so a crash never leaves half a snapshot."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    """Atomically and 0600 (a snapshot can hold sensitive values): never half a snapshot."""
+    outguard.write_private(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def snapshot_data(rendered: Rendered, fingerprint_: str) -> dict[str, Any]:
@@ -389,6 +386,7 @@ def review_plan(rendered: Rendered, out_dir: Path,
 # --------------------------------------------------------------------------- plan
 
 
+@exclusive(create=True)
 def plan(blueprint: Path, *, out_dir: Path | None = None, stage: str | None = None,
          runner: Runner | None = None) -> PlanResult:
     """Render into out/ (never over hand edits), init, `plan -out`, and record the plan."""
@@ -404,10 +402,11 @@ def plan(blueprint: Path, *, out_dir: Path | None = None, stage: str | None = No
         apply_write(write)
     plan_file, record_path = _plan_paths(out)
     pending = plan_file.parent / SNAPSHOT_FILE
-    plan_file.parent.mkdir(parents=True, exist_ok=True)
-    # The plan holds resource attributes: keep it out of version control.
-    (plan_file.parent / ".gitignore").write_text("*\n", encoding="utf-8")
     _ignore_tfgen_dir(out)
+    plan_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    plan_file.parent.chmod(0o700)  # the plan holds resource attributes: this user only
+    # ... and keep it out of version control.
+    outguard.write_private(plan_file.parent / ".gitignore", "*\n", mode=0o644)
     plan_file.unlink(missing_ok=True)
     record_path.unlink(missing_ok=True)
     pending.unlink(missing_ok=True)
@@ -432,9 +431,10 @@ def plan(blueprint: Path, *, out_dir: Path | None = None, stage: str | None = No
         has_changes=has_changes,
         changes=[asdict(c) for c in changes_of(plan_json)],
     )
-    record_path.write_text(json.dumps(asdict(record), indent=2) + "\n", encoding="utf-8")
+    plan_file.chmod(0o600)  # written by Terraform with its own mode
+    outguard.write_private(record_path, json.dumps(asdict(record), indent=2) + "\n")
     # `tfgen diff OLD NEW --plan` checks a blueprint diff against this (review aid).
-    (plan_file.parent / SHOW_FILE).write_text(json.dumps(plan_json) + "\n", encoding="utf-8")
+    outguard.write_private(plan_file.parent / SHOW_FILE, json.dumps(plan_json) + "\n")
     # What this plan was made from; `apply` promotes it to the applied snapshot.
     _write_json(pending, snapshot_data(rendered, record.fingerprint))
     try:
@@ -480,6 +480,7 @@ def resolve_out(blueprint: Path, out_dir: Path | None) -> Path:
     return out_dir or default_out_dir(blueprint)
 
 
+@exclusive(create=False)
 def apply(blueprint: Path, *, out_dir: Path | None = None, runner: Runner | None = None,
           confirm: Callable[[PlanRecord], bool] | None = None) -> PlanRecord:
     """Apply the saved, reviewed plan of `blueprint`; `confirm` None means auto-approve."""
@@ -522,6 +523,7 @@ def needs_typed_confirmation(environment: str) -> bool:
     return "prod" in environment.lower()
 
 
+@exclusive(create=False)
 def destroy(blueprint: Path, *, out_dir: Path | None = None, stage: str | None = None,
             runner: Runner | None = None,
             confirm: Callable[[str, str], bool] | None = None) -> None:
