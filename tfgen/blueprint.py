@@ -103,8 +103,25 @@ def _check_record(value: str) -> str:
     return value
 
 
+#: Issue 10: characters a blueprint from a clone may not smuggle into generated files or
+#: AWS consoles — control characters (NUL, newlines, ...) and the bidirectional overrides
+#: and isolates U+202A–U+202E, U+2066–U+2069 (they make text read differently than it is).
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def refuse_hidden(value: str, what: str) -> str:
+    """Refuse control and bidi-override characters in `value` (named `what` in the error)."""
+    found = _HIDDEN.search(value)
+    if found:
+        raise ValueError(f"{what} contains the invisible character U+{ord(found.group()):04X} "
+                         "(control or bidirectional override) — remove it")
+    return value
+
+
 def _check_tags(value: dict[str, str]) -> dict[str, str]:
     for key, tag in value.items():
+        refuse_hidden(key, f"tag key {key[:40]!r}")
+        refuse_hidden(tag, f"tag {key[:40]!r} value")
         if not 1 <= len(key) <= 128 or len(tag) > 256:
             raise ValueError(f"tag '{key[:40]}': keys are 1–128 and values up to 256 characters")
         if key.lower().startswith("aws:"):

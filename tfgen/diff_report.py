@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from tfgen import userdata
 from tfgen.diff import ACTIONS, DiffReport, ResourceChange
 from tfgen.inventory import Ref, plain
 
@@ -98,6 +99,9 @@ def to_text(report: DiffReport) -> str:
                 if arg.forces_replacement and change.action == "replace" else ""
             via = f" (via {arg.via})" if arg.via else ""
             out.append(f"      {arg.name}: {show(arg.old)} → {show(arg.new)}{via}{flag}")
+    for tier, diff in userdata.report_diffs(report):  # issue 10: content, not just a hash
+        out += ["", click.style(f"User data ({tier})", bold=True)]
+        out += [f"  {line}" for line in diff.splitlines()]
     if report.plan is not None:
         p = report.plan
         out += ["", click.style("Against the plan", bold=True),
@@ -158,6 +162,8 @@ def _sections(report: DiffReport) -> list[tuple[str, list[str]]]:
         blocks += _table(["missed by the prediction (in the plan)", "action"],
                          [[f"`{a}`", act] for a, act in report.plan.missed])
     sections.append((f"Infrastructure changes ({len(report.resources)})", blocks))
+    for tier, diff in userdata.report_diffs(report):
+        sections.append((f"User data ({tier})", [f"````diff\n{diff}\n````\n"]))
     return sections
 
 
@@ -238,6 +244,9 @@ def to_json_data(report: DiffReport) -> dict[str, Any]:
         "narrative": [{"from": s.from_stage, "to": s.to_stage, "text": s.text}
                       for s in report.narrative],
     }
+    diffs = userdata.report_diffs(report)
+    if diffs:
+        data["user_data_diffs"] = dict(diffs)
     if report.plan is not None:
         p = report.plan
         data["plan"] = {"confirmed": p.confirmed, "differs": p.differs,

@@ -336,7 +336,7 @@ def load_snapshot(data: dict[str, Any]) -> Loaded:
             if tier.user_data is not None and key in scripts:
                 script = Path(tmp) / f"{key}-user-data.sh"
                 script.write_text(scripts[key], encoding="utf-8")
-                update[key] = tier.model_copy(update={"user_data": str(script)})
+                update[key] = tier.model_copy(update={"user_data": script.name})
         for_context = blueprint.model_copy(update=update) if update else blueprint
         context = build_context(for_context, source, base_dir=Path(tmp))
     label = f"applied {source}"
