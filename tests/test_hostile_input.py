@@ -141,7 +141,7 @@ def test_control_and_bidi_characters_in_tags_are_refused(
 
 def test_tag_lengths_match_aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    for tags, ok in (({"k" * 128: "v" * 256}, True), ({"k" * 129: "v"}, False),
+    for tags, ok in (({"k" * 127: "v" * 256}, True), ({"k" * 128: "v"}, False),
                      ({"k": "v" * 257}, False)):
         data = example_data()
         data["tags"] = tags
@@ -212,3 +212,13 @@ def test_keyword_tags_pass_terraform_validate(tmp_path: Path,
     assert result.get("valid") is True, result
     shutil.rmtree(out / ".terraform", ignore_errors=True)
 
+
+
+def test_free_text_fields_refuse_bidi_and_are_bounded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for value, needle in (("boot\u202e.sh", "U+202E"), ("x" * 1025, "1024")):
+        write_blueprint(tmp_path, _with_user_data(value))
+        result = CliRunner().invoke(main, ["validate", "blueprints/bp.yaml"])
+        assert result.exit_code == 2 and needle in result.output, result.output
+        assert re.search(r"bp\.yaml:\d+:\d+", result.output)
