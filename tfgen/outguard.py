@@ -166,7 +166,7 @@ def output_lock(directory: Path) -> Iterator[None]:
     clone could plant as a symlink. A second tfgen waits up to TFGEN_LOCK_WAIT seconds
     (default 5), then gives up with a clear message.
     """
-    key = directory.absolute()
+    key = directory.resolve()
     if key in _held:
         yield
         return

@@ -330,9 +330,7 @@ def apply_write(plan: WritePlan, *, force: bool = False) -> None:
     generated path that tfgen never wrote even with `force` (it is the user's own).
     """
     directory = plan.directory
-    if _refused(plan, force):
-        raise OutputConflict(describe_conflicts(plan))
-    with outguard.output_lock(directory):
+    with outguard.output_lock(directory):  # `plan` may predate another writer: re-planned
         _apply_locked(directory, plan.files, force)
 
 
