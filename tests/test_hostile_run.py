@@ -39,6 +39,13 @@ armed = pathlib.Path("zz_tfgen_emulator_override.tf").exists()
 note(f"{args[0]} pid={os.getpid()} override={'present' if armed else 'absent'}")
 if args[0] == "init":
     sys.exit(0)
+if args[0] == "show":
+    print('{"format_version": "1.2", "resource_changes": []}')
+    sys.exit(0)
+if args[0] == "plan" and not os.environ.get("FAKE_TF_SLOW"):
+    out = next(a for a in args if a.startswith("-out="))[5:]
+    pathlib.Path(out).write_bytes(b"fake plan")
+    sys.exit(0)
 if args[0] == "plan":
     def stop(signum, frame):
         note(f"got {signal.Signals(signum).name}")
@@ -91,7 +98,7 @@ def _wait_for(log: Path, text: str, seconds: float = 60) -> None:
 def test_sigterm_is_forwarded_and_the_override_removed(
         project: Path, fake_tf: tuple[Path, Path], sig: signal.Signals) -> None:
     script, log = fake_tf
-    env = {**os.environ, "FAKE_TF_LOG": str(log)}
+    env = {**os.environ, "FAKE_TF_LOG": str(log), "FAKE_TF_SLOW": "1"}
     proc = subprocess.Popen([*TFGEN, "plan", "blueprints/shopping-mall.yaml", "--terraform",
                              str(script), "--emulator", "http://localhost:1"],
                             cwd=project, env=env, stdout=subprocess.PIPE,
@@ -183,3 +190,24 @@ def test_a_second_writer_gives_up_with_a_clear_message(
     assert done.returncode != 0
     assert "another tfgen command is writing" in done.stdout + done.stderr
     assert not (out / "main.tf").exists()
+
+
+# --- also: saved plans and snapshots are private ------------------------------------------
+
+def test_saved_plans_and_snapshots_are_0600(project: Path, fake_tf: tuple[Path, Path]) -> None:
+    script, log = fake_tf
+    env = {**os.environ, "FAKE_TF_LOG": str(log)}
+    command = "umask 000 && exec \"$@\""  # the widest umask: modes must not depend on it
+    for step in ("plan", "apply"):
+        done = subprocess.run(["sh", "-c", command, "sh", *TFGEN, step,
+                               "blueprints/shopping-mall.yaml", "--terraform", str(script),
+                               *(["--auto-approve"] if step == "apply" else [])],
+                              cwd=project, env=env, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        state = project / "out" / "shopping-mall" / ".tfgen"
+        if step == "plan":
+            assert (state / "plan").stat().st_mode & 0o777 == 0o700
+            for name in ("tfplan", "plan.json", "show.json", "blueprint.json"):
+                assert (state / "plan" / name).stat().st_mode & 0o777 == 0o600, name
+    assert (state / "applied" / "blueprint.json").stat().st_mode & 0o777 == 0o600
