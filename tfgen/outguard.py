@@ -24,6 +24,7 @@ import hmac
 import os
 import secrets
 import stat
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -122,13 +123,28 @@ def _key_path() -> Path:
 
 
 def _key() -> bytes:
-    """This user's journal key, created (0600) on first use; never inside a repository."""
-    path = _key_path()
+    """This user's journal key, created (0600) on first use; never inside a repository.
+
+    Where the cache dir cannot be written (a read-only HOME in CI), a per-user folder in
+    the system temp dir holds it instead.
+    """
+    try:
+        return _read_or_create(_key_path())
+    except PermissionError:
+        fallback = Path(tempfile.gettempdir()) / f"tfgen-{os.getuid()}" / "journal.key"
+        return _read_or_create(fallback)
+
+
+def _read_or_create(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder = path.parent.stat()
+    if folder.st_uid != os.getuid() or folder.st_mode & 0o022:
+        raise OutputConflict(f"{path.parent}: not a private folder of this user; tfgen keeps "
+                             f"its journal key there (set {KEY_ENV} to a private file)")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
