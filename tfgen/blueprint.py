@@ -103,10 +103,39 @@ def _check_record(value: str) -> str:
     return value
 
 
+#: Issue 10: characters a blueprint from a clone may not smuggle into generated files or
+#: AWS consoles — control characters (NUL, newlines, ...) and the bidirectional overrides
+#: and isolates U+202A–U+202E, U+2066–U+2069 (they make text read differently than it is).
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def refuse_hidden(value: str, what: str) -> str:
+    """Refuse control and bidi-override characters in `value` (named `what` in the error)."""
+    found = _HIDDEN.search(value)
+    if found:
+        raise ValueError(f"{what} contains the invisible character U+{ord(found.group()):04X} "
+                         "(control or bidirectional override) — remove it")
+    return value
+
+
+def _plain(value: str) -> str:
+    return refuse_hidden(value, "the value")
+
+
+#: Issue 10: free text with no control or bidi characters, at most 1024 / 2048 long.
+Plain1024 = Annotated[str, Field(max_length=1024), AfterValidator(_plain)]
+Plain2048 = Annotated[str, Field(max_length=2048), AfterValidator(_plain)]
+
+
 def _check_tags(value: dict[str, str]) -> dict[str, str]:
     for key, tag in value.items():
-        if not 1 <= len(key) <= 128 or len(tag) > 256:
-            raise ValueError(f"tag '{key[:40]}': keys are 1–128 and values up to 256 characters")
+        refuse_hidden(key, f"tag key {key[:40]!r}")
+        refuse_hidden(tag, f"tag {key[:40]!r} value")
+        # EC2 (VPC, subnets, instances all get these tags) accepts keys of at most 127
+        # and values of at most 256 Unicode characters: EC2 API Reference, `Tag`,
+        # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Tag.html
+        if not 1 <= len(key) <= 127 or len(tag) > 256:
+            raise ValueError(f"tag '{key[:40]}': keys are 1–127 and values up to 256 characters")
         if key.lower().startswith("aws:"):
             raise ValueError(f"tag '{key}': the 'aws:' prefix is reserved by AWS")
     return value
@@ -154,7 +183,7 @@ class Tier(_Model):
     port: Port = 80
     cpu_target: float = Field(default=50, gt=0, le=100)
     health_check_path: UrlPath = "/"
-    user_data: str | None = None
+    user_data: Plain1024 | None = None  # issue 10: a path inside the project
     root_volume_size: int = Field(default=20, ge=8, le=16384)
 
 
@@ -207,8 +236,9 @@ class Database(_Model):
 
 class Frontend(_Model):
     bucket_name: Annotated[str, AfterValidator(_check_bucket)] | None = None
-    index_document: str = Field(default="index.html", pattern=r"^[^/][^\s]*$")
-    error_document: str = Field(default="error.html", pattern=r"^[^/][^\s]*$")
+    # S3 object keys are at most 1,024 bytes (S3 User Guide, "Naming Amazon S3 objects").
+    index_document: Plain1024 = Field(default="index.html", pattern=r"^[^/][^\s]*$")
+    error_document: Plain1024 = Field(default="error.html", pattern=r"^[^/][^\s]*$")
     keep_web_tier: bool = False
 
 
@@ -238,7 +268,8 @@ class Backend(_Model):
     encrypt: bool = True
     use_lockfile: bool = True
     dynamodb_table: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{3,255}$")
-    kms_key_id: str | None = Field(default=None, min_length=1)
+    # KMS KeyId: 1–2048 characters (AWS KMS API Reference, e.g. DescribeKey).
+    kms_key_id: Plain2048 | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _needs_a_lock(self) -> Backend:

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from tfgen import userdata
 from tfgen.diff import ACTIONS, DiffReport, ResourceChange
 from tfgen.inventory import Ref, plain
 from tfgen.plan_review import check_json, noise_sentence
@@ -101,6 +102,9 @@ def to_text(report: DiffReport) -> str:
         out += ["", click.style("In Terraform's plan, not predicted by the blueprint diff",
                                 bold=True)]
         out += _text_changes(report.unpredicted)
+    for tier, diff in userdata.report_diffs(report):  # issue 10: content, not just a hash
+        out += ["", click.style(f"User data ({tier})", bold=True)]
+        out += [f"  {line}" for line in diff.splitlines()]
     if report.plan is not None:
         p = report.plan
         out += ["", click.style("Against the plan", bold=True),
@@ -192,6 +196,8 @@ def _sections(report: DiffReport) -> list[tuple[str, list[str]]]:
                      f"({len(report.unpredicted)})**\n\n" + tables[0])
         blocks += tables
     sections.append((f"Infrastructure changes ({len(report.resources)})", blocks))
+    for tier, diff in userdata.report_diffs(report):
+        sections.append((f"User data ({tier})", [f"````diff\n{diff}\n````\n"]))
     return sections
 
 
@@ -278,6 +284,9 @@ def to_json_data(report: DiffReport) -> dict[str, Any]:
         "narrative": [{"from": s.from_stage, "to": s.to_stage, "text": s.text}
                       for s in report.narrative],
     }
+    diffs = userdata.report_diffs(report)
+    if diffs:
+        data["user_data_diffs"] = dict(diffs)
     if report.plan is not None:
         data["plan"] = check_json(report.plan)
         data["unpredicted"] = [resource(c) for c in report.unpredicted]

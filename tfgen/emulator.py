@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from tfgen import hcl
+from tfgen.errors import InputError
+from tfgen.terraform import termination_as_interrupt
 
 OVERRIDE_FILE = "zz_tfgen_emulator_override.tf"
 #: Terraform's data directory for rehearsals: its backend settings never mix with real ones.
@@ -40,6 +42,10 @@ _SERVICE_OF: tuple[tuple[str, str], ...] = (
 #: Always pointed at the emulator: the provider itself calls STS, RDS keeps its password in
 #: Secrets Manager and launch templates may resolve AMIs through SSM.
 _ALWAYS = ("sts", "ec2", "secretsmanager", "ssm", "kms")
+
+#: What an emulator URL may look like: it is written into a generated file's comment and
+#: strings, so anything else (newlines, quotes, spaces, `${`) is refused, not escaped.
+_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~\-/]*)?")
 
 _TYPE = re.compile(r'^\s*(?:resource|data)\s+"(aws_[a-z0-9_]+)"', re.MULTILINE)
 _ALIAS = re.compile(r'^\s*alias\s*=\s*"([^"]+)"', re.MULTILINE)
@@ -71,6 +77,7 @@ def provider_aliases(files: Mapping[str, str]) -> list[str | None]:
 
 def override_text(url: str, files: Mapping[str, str], backend: Mapping[str, Any]) -> str:
     """The override file for `url`, given the rendered files and backend settings."""
+    check_url(url)
     names = services(files)
     width = max(len(s) for s in names)
     endpoints = "\n".join(f"    {s.ljust(width)} = {hcl.literal(url)}" for s in names)
@@ -123,6 +130,32 @@ def _backend_block(url: str, backend: Mapping[str, Any]) -> str:
     return 'terraform {\n  backend "s3" {\n' + "\n".join(lines) + "\n  }\n}"
 
 
+def check_url(url: str) -> None:
+    """Refuse an emulator URL that is not a plain http(s)://host[:port][/path]."""
+    if not _URL.fullmatch(url):
+        raise InputError(f"--emulator {url!r}: expected a plain URL such as "
+                         "http://localhost:5000 (letters, digits, '.', '-', ':', '/' only)")
+
+
+def leftover(workdir: Path) -> Path | None:
+    """An override file an interrupted (SIGKILLed) `--emulator` run left behind, if any."""
+    path = workdir / OVERRIDE_FILE
+    return path if path.exists() or path.is_symlink() else None
+
+
+def remove_leftover(workdir: Path) -> str | None:
+    """Remove a leftover override; the sentence to report, or None when there was none.
+
+    Called under the output directory's lock, so it is never another run's live file.
+    """
+    path = leftover(workdir)
+    if path is None:
+        return None
+    path.unlink()
+    return (f"removed {path}: a leftover emulator override from an interrupted --emulator "
+            "run, which would have pointed Terraform at the emulator")
+
+
 @contextmanager
 def override(workdir: Path, url: str | None, files: Mapping[str, str],
              backend: Mapping[str, Any]) -> Iterator[Path | None]:
@@ -131,11 +164,14 @@ def override(workdir: Path, url: str | None, files: Mapping[str, str],
         yield None
         return
     path = workdir / OVERRIDE_FILE
-    path.write_text(override_text(url, files, backend), encoding="utf-8")
-    try:
-        yield path
-    finally:
-        path.unlink(missing_ok=True)
+    text = override_text(url, files, backend)
+    with termination_as_interrupt():  # SIGTERM/SIGHUP still reach the `finally`
+        path.unlink(missing_ok=True)  # a symlink planted there is replaced, not followed
+        path.write_text(text, encoding="utf-8")
+        try:
+            yield path
+        finally:
+            path.unlink(missing_ok=True)
 
 
 def environment(url: str | None) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 Only what tfgen needs: strings, numbers, booleans, null, lists and objects. `fmt` aligns
 the `=` of consecutive single-line object entries; a multi-line entry stands alone and
-breaks the run. Keys are written bare when they are identifiers, quoted otherwise.
+breaks the run. Keys are written bare when they are identifiers (not keywords), quoted otherwise.
 """
 
 from __future__ import annotations
@@ -46,8 +46,13 @@ def _string(value: str) -> str:
     return text.replace("${", "$${").replace("%{", "%%{")
 
 
+#: Words HCL reads as syntax at the start of an object key (`{ for = 1 }` is a broken
+#: for-expression; `true`/`false`/`null` are literals), so such keys are quoted.
+_KEYWORDS = frozenset({"for", "in", "if", "else", "endfor", "endif", "true", "false", "null"})
+
+
 def _key(key: str) -> str:
-    return key if _IDENT.match(key) else _string(key)
+    return key if _IDENT.match(key) and key not in _KEYWORDS else _string(key)
 
 
 def _list(values: Sequence[Any], level: int) -> str:

@@ -37,6 +37,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tfgen import emulator, outguard
 from tfgen.errors import InputError, OutputConflict
 
 MANIFEST = ".tfgen-manifest.json"
@@ -88,6 +89,8 @@ class WritePlan:
     unchanged: list[str] = field(default_factory=list)
     edited: list[HandEdit] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
+    #: Files that must not be there at all (a leftover emulator override): always refused.
+    stray: list[str] = field(default_factory=list)
     #: An interrupted earlier write that the next write completes first.
     pending: bool = False
 
@@ -99,7 +102,7 @@ class WritePlan:
     @property
     def conflicts(self) -> bool:
         """Whether writing would overwrite something tfgen did not write."""
-        return bool(self.edited or self.foreign)
+        return bool(self.edited or self.foreign or self.stray)
 
 
 @dataclass(frozen=True)
@@ -141,8 +144,20 @@ def read_journal(directory: Path) -> Journal | None:
         raise OutputConflict(f"{path}: unreadable write journal ({exc}) — it is written "
                              "atomically, so something else changed it; delete "
                              f"{directory / TXN} and render again") from None
+    if not isinstance(data, dict) or not outguard.verify(_journal_payload(data),
+                                                          data.get("mac")):
+        raise OutputConflict(f"{path}: a write journal that tfgen did not start on this "
+                             "machine (it may have come from a clone); it is not carried "
+                             "out and nothing was changed. tfgen never commits .tfgen/: "
+                             f"if no tfgen is running here, delete {directory / TXN} and "
+                             "render again") from None
     return Journal(write=dict(data["write"]), delete=list(data["delete"]),
                    manifest=dict(data["manifest"]))
+
+
+def _journal_payload(record: dict[str, object]) -> str:
+    """The signed part of a journal record: everything but its MAC, canonically."""
+    return json.dumps({k: v for k, v in record.items() if k != "mac"}, sort_keys=True)
 
 
 def confine(out_dir: Path, roots: tuple[Path, ...]) -> None:
@@ -172,6 +187,7 @@ def _safe_target(directory: Path, relpath: str) -> Path:
     parts = Path(relpath).parts
     if not relpath or Path(relpath).is_absolute() or ".." in parts:
         raise OutputConflict(f"refusing to write '{relpath}': outside the output directory")
+    outguard.refuse_protected(relpath, "write or delete")
     current = directory
     for part in parts[:-1]:
         current = current / part
@@ -199,8 +215,11 @@ def plan_write(directory: Path, files: dict[str, str]) -> WritePlan:
     if directory.is_symlink():
         raise OutputConflict(f"{directory} is a symbolic link; tfgen writes only into real "
                              "directories — point --out at the target instead")
+    outguard.check_state_dirs(directory)
     pending = read_journal(directory)
     plan = WritePlan(directory, files, pending=pending is not None)
+    if emulator.leftover(directory) is not None:
+        plan.stray.append(emulator.OVERRIDE_FILE)
     manifest = pending.manifest if pending else read_manifest(directory)
     written = pending.write if pending else {}
     gone = set(pending.delete) if pending else set()
@@ -227,8 +246,8 @@ def plan_write(directory: Path, files: dict[str, str]) -> WritePlan:
             plan.edited.append(HandEdit(relpath, _edit_diff(relpath, manifest, directory)))
         plan.update.append(relpath)
     for relpath, recorded in sorted(manifest.items()):
-        if relpath in files:
-            continue
+        if relpath in files or outguard.is_protected(relpath):
+            continue  # a manifest naming Terraform's files was not written by tfgen
         now = current_hash(relpath)
         if now is None:
             continue
@@ -256,7 +275,8 @@ def _edit_diff(relpath: str, manifest: dict[str, str], directory: Path) -> str:
 def check_tree(directory: Path, files: dict[str, str]) -> list[str]:
     """Relative paths where `directory` differs from `files` (for `render --check`)."""
     plan = plan_write(directory, files)
-    differing = {*plan.create, *plan.update, *plan.delete, *(e.path for e in plan.edited)}
+    differing = {*plan.create, *plan.update, *plan.delete, *(e.path for e in plan.edited),
+                 *plan.stray}
     pending = read_journal(directory)
     if pending:  # on disk it is still a mix until the next write finishes it
         differing |= {*pending.write, *pending.delete}
@@ -298,14 +318,26 @@ def _atomic_write(target: Path, text: str, *, durable: bool = True) -> None:
     _step()
 
 
+def _refused(plan: WritePlan, force: bool) -> bool:
+    """Hand edits stop a write unless forced; a file tfgen never wrote stops it always."""
+    return bool(plan.foreign or plan.stray) or (plan.conflicts and not force)
+
+
 def apply_write(plan: WritePlan, *, force: bool = False) -> None:
-    """Carry out `plan` crash-safely. Refuses (and writes nothing) on conflicts unless `force`."""
+    """Carry out `plan` crash-safely, holding the output directory's lock.
+
+    Refuses (and writes nothing) on conflicts: hand edits unless `force`; a file at a
+    generated path that tfgen never wrote even with `force` (it is the user's own).
+    """
     directory = plan.directory
-    if plan.conflicts and not force:
-        raise OutputConflict(describe_conflicts(plan))
+    with outguard.output_lock(directory):  # `plan` may predate another writer: re-planned
+        _apply_locked(directory, plan.files, force)
+
+
+def _apply_locked(directory: Path, files: dict[str, str], force: bool) -> None:
     recover(directory)
-    plan = plan_write(directory, plan.files)  # the disk as it is after recovery
-    if plan.conflicts and not force:
+    plan = plan_write(directory, files)  # the disk as it is now, under the lock
+    if _refused(plan, force):
         raise OutputConflict(describe_conflicts(plan))
     journal = Journal(write={p: digest(plan.files[p]) for p in sorted(plan.create + plan.update)},
                       delete=sorted(plan.delete),
@@ -313,7 +345,7 @@ def apply_write(plan: WritePlan, *, force: bool = False) -> None:
     if not plan.changes and read_manifest(directory) == journal.manifest:
         _refresh_pristine(directory, journal.manifest)
         return
-    directory.mkdir(parents=True, exist_ok=True)
+    outguard.ensure_state_dir(directory)
     txn = directory / TXN
     staged = txn / STAGED
     folders = {staged, txn}
@@ -324,8 +356,9 @@ def apply_write(plan: WritePlan, *, force: bool = False) -> None:
     for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
         if folder.is_dir():
             _fsync_dir(folder)  # the staged names must survive a power cut, not just a kill
-    record = {"version": MANIFEST_VERSION, "write": journal.write, "delete": journal.delete,
-              "manifest": journal.manifest}
+    record: dict[str, object] = {"version": MANIFEST_VERSION, "write": journal.write,
+                                 "delete": journal.delete, "manifest": journal.manifest}
+    record["mac"] = outguard.sign(_journal_payload(record))
     _atomic_write(txn / JOURNAL, json.dumps(record, indent=2, sort_keys=True) + "\n")
     _fsync_dir(txn)  # the commit point
     _roll_forward(directory, journal)
@@ -333,6 +366,7 @@ def apply_write(plan: WritePlan, *, force: bool = False) -> None:
 
 def recover(directory: Path) -> bool:
     """Finish a committed write or discard an uncommitted one; True when there was one."""
+    outguard.check_state_dirs(directory)
     txn = directory / TXN
     if not txn.exists():
         return False
@@ -377,7 +411,7 @@ def _refresh_pristine(directory: Path, manifest: dict[str, str]) -> None:
     """Keep `.tfgen/generated/` equal to what was generated, so edits show as diffs."""
     pristine = directory / PRISTINE
     for relpath, recorded in manifest.items():
-        copy = pristine / relpath
+        copy = _safe_target(pristine, relpath)
         if copy.is_file() and digest(copy.read_text(encoding="utf-8")) == recorded:
             continue
         text = _on_disk(directory / relpath)
@@ -408,7 +442,12 @@ def describe_conflicts(plan: WritePlan) -> str:
         lines.append(f"  edited by hand: {edit.path}")
         lines.extend("    " + line for line in edit.diff.rstrip("\n").splitlines())
     for relpath in plan.foreign:
-        lines.append(f"  not written by tfgen: {relpath}")
+        lines.append(f"  not written by tfgen: {relpath} (yours: --force never overwrites it; "
+                     "rename or move it, then render again)")
+    for relpath in plan.stray:
+        lines.append(f"  leftover emulator override: {relpath} (an interrupted --emulator run "
+                     "left it; it points Terraform at the emulator. Delete it, or run `tfgen "
+                     "plan`, which removes it)")
     lines.append("Move your changes into the blueprint (or a file tfgen does not generate), "
-                 "or run again with --force to overwrite. Nothing was written.")
+                 "or run again with --force to overwrite the hand edits. Nothing was written.")
     return "\n".join(lines)

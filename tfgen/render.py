@@ -17,6 +17,20 @@ import jinja2
 from tfgen.context import RenderContext
 from tfgen.errors import RenderError
 
+#: Written into every output tree: machine-local files that must never be committed
+#: (issue 10: journals, saved plans, emulator rehearsal state, Terraform's lock info).
+GITIGNORE = """\
+# Written by tfgen: machine-local files that must never be committed.
+.tfgen/
+.terraform/
+.terraform-emulator/
+*.tfstate
+*.tfstate.*
+.terraform.tfstate.lock.info
+*.tfplan
+zz_tfgen_emulator_override.tf
+"""
+
 
 def templates_dir() -> Path:
     """The directory holding `root/` and `modules/` templates (shipped as package data)."""
@@ -84,4 +98,5 @@ def render(ctx: RenderContext, base: Path | None = None) -> dict[str, str]:
         files[out_path] = _normalise(text)
     for extra in ctx.files:
         files[extra.relpath] = extra.content
+    files[".gitignore"] = GITIGNORE
     return dict(sorted(files.items()))

@@ -9,6 +9,7 @@ Why not ``python-terraform``: unmaintained since 2019, its ``apply()`` passes
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -16,7 +17,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -101,9 +102,40 @@ class TerraformInterrupted(TerraformFailed):
     """Ctrl-C: Terraform was asked to stop (one SIGINT), stopped gracefully, released its lock."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (a CI cancel, a closed terminal), handled exactly like Ctrl-C."""
+
+
+#: Signals that stop tfgen the way Ctrl-C does: forwarded to Terraform as one SIGINT.
+TERMINATING = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise Terminated(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def termination_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM/SIGHUP raise :class:`Terminated` instead of killing tfgen.
+
+    So `finally` blocks run (the emulator override is removed) and a running Terraform
+    is stopped gracefully instead of dying later of SIGPIPE mid-apply. Only the main
+    thread can install handlers; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _raise_terminated) for sig in TERMINATING}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _interrupt(proc: subprocess.Popen[str]) -> int:
-    """Forward SIGINT and wait for Terraform to finish stopping; a second Ctrl-C is forwarded
-    too (Terraform then stops at once, as it would in a terminal)."""
+    """Forward SIGINT and wait for Terraform to finish stopping; a second Ctrl-C (or
+    SIGTERM/SIGHUP) is forwarded too (Terraform then stops at once, as in a terminal)."""
     proc.send_signal(signal.SIGINT)
     while True:
         try:
@@ -332,6 +364,17 @@ class Terraform:
         ``stream`` forwards stdout and stderr lines to ``on_line`` (or the instance's
         callback) while the command runs; JSON-producing calls do not stream.
         """
+        with termination_as_interrupt():
+            return self._run(args, stream=stream, ok_codes=ok_codes, on_line=on_line)
+
+    def _run(
+        self,
+        args: Sequence[str],
+        *,
+        stream: bool,
+        ok_codes: Iterable[int],
+        on_line: LineCallback | None,
+    ) -> RunResult:
         command = [str(self.binary), *args]
         callback = (on_line or self.on_line) if stream else None
         try:

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from tfgen import hints, subnets
+from tfgen import hints, subnets, userdata
 from tfgen.blueprint import AppTier, Blueprint, Database, Network, Tier, check_region
 from tfgen.engines import ENGINES, aurora_accepts, version_matches
 from tfgen.errors import BlueprintInvalid, Problem
@@ -330,15 +330,10 @@ def _tier_checks(doc: Document, key: str, tier: Tier,
                           f"min_size {tier.min_size} and max_size {tier.max_size} — pick a "
                           "value in that range")
     if tier.user_data is not None and base_dir is not None:
-        path = base_dir / tier.user_data
-        if not path.is_file():
-            yield doc.problem((key, "user_data"),
-                              f"file '{tier.user_data}' not found — paths are relative to "
-                              "the blueprint's folder")
-        elif path.stat().st_size > MAX_USER_DATA:
-            yield doc.problem((key, "user_data"),
-                              f"'{tier.user_data}' is larger than the 16 KiB launch templates "
-                              "accept — keep it small and fetch the rest at boot")
+        # Issue 10: inside the project, a regular UTF-8 file of at most 16 KiB (userdata.py).
+        reason = userdata.problem(base_dir, tier.user_data)
+        if reason is not None:
+            yield doc.problem((key, "user_data"), reason)
 
 
 def _database_checks(doc: Document, data: dict[str, Any], db: Database,

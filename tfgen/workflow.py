@@ -29,12 +29,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfgen import consent, emulator, plan_review, state_backend
+from tfgen import consent, emulator, outguard, plan_review, state_backend
 from tfgen.blueprint import Blueprint
 from tfgen.consent import ConsentCheck
 from tfgen.context import build_context
 from tfgen.diff import DiffReport, Loaded, Side
 from tfgen.errors import EXIT_INVALID, InputError, OutputConflict, TfgenError
+from tfgen.exclusive import exclusive
 from tfgen.inventory import inventory
 from tfgen.output import (
     MANIFEST,
@@ -180,7 +181,10 @@ def hand_edits(out_dir: Path) -> list[str]:
     for tf in sorted([*out_dir.glob("*.tf"), *out_dir.glob("*.tf.json"),
                       *out_dir.glob("modules/*/*.tf")]):
         relpath = tf.relative_to(out_dir).as_posix()
-        if relpath not in manifest and tf.name != emulator.OVERRIDE_FILE:
+        if tf.name == emulator.OVERRIDE_FILE:
+            found.append(f"{relpath} (leftover emulator override from an interrupted "
+                         "--emulator run; `tfgen plan` removes it)")
+        elif relpath not in manifest:
             found.append(f"{relpath} (not written by tfgen)")
     return found
 
@@ -273,19 +277,12 @@ def _init(tf: Terraform, runner: Runner) -> None:
 
 def _ignore_tfgen_dir(out_dir: Path) -> None:
     """Everything under .tfgen/ is machine state (plans hold resource attributes): no git."""
-    folder = out_dir / ".tfgen"
-    folder.mkdir(parents=True, exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.is_file():
-        ignore.write_text("*\n", encoding="utf-8")
+    outguard.ensure_state_dir(out_dir, ignore_file=True)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write via a temporary file and rename, so a crash never leaves half a snapshot."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    """Atomically and 0600 (a snapshot can hold sensitive values): never half a snapshot."""
+    outguard.write_private(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def snapshot_data(rendered: Rendered, fingerprint_: str) -> dict[str, Any]:
@@ -340,7 +337,7 @@ def load_snapshot(data: dict[str, Any]) -> Loaded:
             if tier.user_data is not None and key in scripts:
                 script = Path(tmp) / f"{key}-user-data.sh"
                 script.write_text(scripts[key], encoding="utf-8")
-                update[key] = tier.model_copy(update={"user_data": str(script)})
+                update[key] = tier.model_copy(update={"user_data": script.name})
         for_context = blueprint.model_copy(update=update) if update else blueprint
         context = build_context(for_context, source, base_dir=Path(tmp))
     label = f"applied {source}"
@@ -364,6 +361,7 @@ def read_applied(out_dir: Path) -> Loaded | None:
 # --------------------------------------------------------------------------- plan
 
 
+@exclusive(create=True)
 def plan(blueprint: Path, *, out_dir: Path | None = None, stage: str | None = None,
          runner: Runner | None = None, allow_destroy: tuple[str, ...] = ()) -> PlanResult:
     """Render into out/ (never over hand edits), init, `plan -out`, and record the plan.
@@ -383,10 +381,11 @@ def plan(blueprint: Path, *, out_dir: Path | None = None, stage: str | None = No
         apply_write(write)
     plan_file, record_path = _plan_paths(out)
     pending = plan_file.parent / SNAPSHOT_FILE
-    plan_file.parent.mkdir(parents=True, exist_ok=True)
-    # The plan holds resource attributes: keep it out of version control.
-    (plan_file.parent / ".gitignore").write_text("*\n", encoding="utf-8")
     _ignore_tfgen_dir(out)
+    plan_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    plan_file.parent.chmod(0o700)  # the plan holds resource attributes: this user only
+    # ... and keep it out of version control.
+    outguard.write_private(plan_file.parent / ".gitignore", "*\n", mode=0o644)
     plan_file.unlink(missing_ok=True)
     record_path.unlink(missing_ok=True)
     pending.unlink(missing_ok=True)
@@ -416,9 +415,10 @@ def plan(blueprint: Path, *, out_dir: Path | None = None, stage: str | None = No
         stateful_destroys=[asdict(d) for d in consented.destroys],
         applicable=consented.applicable,
     )
-    record_path.write_text(json.dumps(asdict(record), indent=2) + "\n", encoding="utf-8")
+    plan_file.chmod(0o600)  # written by Terraform with its own mode
+    outguard.write_private(record_path, json.dumps(asdict(record), indent=2) + "\n")
     # `tfgen diff OLD NEW --plan` checks a blueprint diff against this (review aid).
-    (plan_file.parent / SHOW_FILE).write_text(json.dumps(plan_json) + "\n", encoding="utf-8")
+    outguard.write_private(plan_file.parent / SHOW_FILE, json.dumps(plan_json) + "\n")
     # What this plan was made from; `apply` promotes it to the applied snapshot.
     _write_json(pending, snapshot_data(rendered, record.fingerprint))
     try:
@@ -473,6 +473,7 @@ def resolve_out(blueprint: Path, out_dir: Path | None) -> Path:
     return out_dir or default_out_dir(blueprint)
 
 
+@exclusive(create=False)
 def apply(blueprint: Path, *, out_dir: Path | None = None, runner: Runner | None = None,
           confirm: Callable[[PlanRecord], bool] | None = None) -> PlanRecord:
     """Apply the saved, reviewed plan of `blueprint`; `confirm` None means auto-approve."""
@@ -516,6 +517,7 @@ def needs_typed_confirmation(environment: str) -> bool:
     return "prod" in environment.lower()
 
 
+@exclusive(create=False)
 def destroy(blueprint: Path, *, out_dir: Path | None = None, stage: str | None = None,
             runner: Runner | None = None,
             confirm: Callable[[str, str], bool] | None = None) -> None:

@@ -1,0 +1,197 @@
+"""A cloned `out/` is untrusted (issue 10, points 2, 3, 4, 7; docs/security.md).
+
+Each attack is committed into a git repository, cloned, and tfgen runs in the clone: what
+a teammate's (or an attacker's) repository can make a plain `tfgen render` do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.helpers import EXAMPLE
+from tfgen.cli import main
+
+OUT = Path("out") / "shopping-mall"
+
+
+def _git(cwd: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def _origin(tmp_path: Path) -> Path:
+    """A project with the example blueprint, rendered, as a git repository."""
+    origin = tmp_path / "origin"
+    (origin / "blueprints").mkdir(parents=True)
+    shutil.copyfile(EXAMPLE, origin / "blueprints" / "shopping-mall.yaml")
+    _git(origin, "init", "-q", "-b", "main")
+    cwd = Path.cwd()
+    os.chdir(origin)
+    try:
+        assert CliRunner().invoke(main, ["render"]).exit_code == 0
+    finally:
+        os.chdir(cwd)
+    return origin
+
+
+def _clone(tmp_path: Path, origin: Path) -> Path:
+    """Commit everything in `origin` (forcing ignored files in) and clone it."""
+    _git(origin, "add", "-A", "-f", ".")
+    _git(origin, "commit", "-q", "-m", "hostile")
+    clone = tmp_path / "clone"
+    _git(tmp_path, "clone", "-q", str(origin), str(clone))
+    return clone
+
+
+def _render(clone: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
+    monkeypatch.chdir(clone)
+    result = CliRunner().invoke(main, ["render", *args])
+    return result.exit_code, result.output
+
+
+def _tree(directory: Path) -> dict[str, bytes]:
+    return {p.relative_to(directory).as_posix(): p.read_bytes()
+            for p in sorted(directory.rglob("*")) if p.is_file() and ".git" not in p.parts}
+
+
+# --- 2: tfgen's own folders must be real directories ---------------------------------------
+
+@pytest.mark.parametrize("link", [".tfgen", ".tfgen/generated"])
+def test_symlinked_state_dir_in_a_clone_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, link: str) -> None:
+    origin = _origin(tmp_path)
+    victim = tmp_path / "victim"
+    (victim / "modules" / "cdn").mkdir(parents=True)
+    (victim / "keep.txt").write_text("precious\n")
+    (victim / "main.tf").write_text("# victim\n")
+    target = origin / OUT / link
+    shutil.rmtree(target, ignore_errors=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.symlink_to(victim, target_is_directory=True)
+    clone = _clone(tmp_path, origin)
+    before = _tree(victim)
+    (clone / OUT / "main.tf").write_text((clone / OUT / "main.tf").read_text() + "\n")
+    code, output = _render(clone, monkeypatch, "--force")
+    assert code != 0
+    assert "symbolic link" in output and link in output and "Nothing was touched" in output
+    assert _tree(victim) == before
+
+
+def test_a_file_where_tfgen_keeps_a_folder_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    origin = _origin(tmp_path)
+    shutil.rmtree(origin / OUT / ".tfgen", ignore_errors=True)
+    (origin / OUT / ".tfgen").mkdir()
+    (origin / OUT / ".tfgen" / "txn").write_text("not a folder\n")
+    clone = _clone(tmp_path, origin)
+    code, output = _render(clone, monkeypatch)
+    assert code != 0 and ".tfgen/txn is not a directory" in output
+
+
+# --- 3: planted journal / manifest ---------------------------------------------------------
+
+def test_planted_journal_does_not_delete_state(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    origin = _origin(tmp_path)
+    txn = origin / OUT / ".tfgen" / "txn"
+    txn.mkdir(parents=True)
+    manifest = json.loads((origin / OUT / ".tfgen-manifest.json").read_text())["files"]
+    (txn / "journal.json").write_text(json.dumps(
+        {"version": 1, "write": {}, "delete": ["terraform.tfstate", "main.tf"],
+         "manifest": manifest}))
+    clone = _clone(tmp_path, origin)
+    state = clone / OUT / "terraform.tfstate"
+    state.write_text('{"version": 4}\n')  # the user's local state, after the clone
+    before = _tree(clone / OUT)
+    code, output = _render(clone, monkeypatch)
+    assert code != 0 and "did not start on this machine" in output
+    assert _tree(clone / OUT) == before
+
+
+def test_planted_manifest_does_not_delete_state(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    origin = _origin(tmp_path)
+    out = origin / OUT
+    state_text = '{"version": 4, "serial": 7}\n'
+    (out / "terraform.tfstate").write_text(state_text)
+    (out / ".terraform.lock.hcl").write_text("# lock\n")
+    path = out / ".tfgen-manifest.json"
+    data = json.loads(path.read_text())
+    data["files"]["terraform.tfstate"] = hashlib_of(state_text)
+    data["files"][".terraform.lock.hcl"] = hashlib_of("# lock\n")
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    clone = _clone(tmp_path, origin)
+    code, output = _render(clone, monkeypatch)
+    assert code == 0, output
+    assert (clone / OUT / "terraform.tfstate").read_text() == state_text
+    assert (clone / OUT / ".terraform.lock.hcl").read_text() == "# lock\n"
+
+
+def hashlib_of(text: str) -> str:
+    import hashlib
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_protected_paths_are_refused_at_the_one_place_that_writes(tmp_path: Path) -> None:
+    from tfgen.errors import OutputConflict
+    from tfgen.output import _safe_target
+    for relpath in ("terraform.tfstate", "terraform.tfstate.backup", ".terraform.lock.hcl",
+                    ".terraform/providers/x", ".terraform-emulator/terraform.tfstate",
+                    "emulator.tfstate", ".terraform.tfstate.lock.info"):
+        with pytest.raises(OutputConflict, match="never written or deleted"):
+            _safe_target(tmp_path, relpath)
+
+
+def test_own_write_journal_is_still_rolled_forward(tmp_path: Path) -> None:
+    """The MAC does not break crash recovery: a journal this machine wrote is finished."""
+    from tfgen import output
+    out = tmp_path / "out"
+    output.apply_write(output.plan_write(out, {"a.tf": "# a\n"}))
+    journal = output.read_journal(out)
+    assert journal is None
+    # Forge nothing: write a real journal by stopping after the commit point.
+    record = {"version": 1, "write": {}, "delete": ["a.tf"], "manifest": {}}
+    record["mac"] = output.outguard.sign(output._journal_payload(record))
+    (out / output.TXN).mkdir(parents=True)
+    (out / output.TXN / output.JOURNAL).write_text(json.dumps(record))
+    assert output.recover(out) and not (out / "a.tf").exists()
+
+
+def test_journals_and_staging_are_git_ignored(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    origin = _origin(tmp_path)
+    (origin / OUT / ".tfgen" / "txn" / "staged").mkdir(parents=True, exist_ok=True)
+    (origin / OUT / ".tfgen" / "txn" / "staged" / "main.tf").write_text("x")
+    for name in (".terraform-emulator/terraform.tfstate", ".terraform.tfstate.lock.info",
+                 "emulator.tfstate", "zz_tfgen_emulator_override.tf"):
+        (origin / OUT / name).parent.mkdir(parents=True, exist_ok=True)
+        (origin / OUT / name).write_text("x")
+    done = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"],
+                          cwd=origin, capture_output=True, text=True, check=True)
+    assert ".tfgen/" not in done.stdout and "emulator" not in done.stdout
+    assert "lock.info" not in done.stdout, done.stdout
+
+
+# --- 7: --force never overwrites the user's own file ---------------------------------------
+
+def test_force_keeps_a_user_file_at_a_generated_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    origin = _origin(tmp_path)
+    out = origin / OUT
+    data = json.loads((out / ".tfgen-manifest.json").read_text())
+    del data["files"]["outputs.tf"]  # a tree where outputs.tf is the user's own
+    (out / ".tfgen-manifest.json").write_text(json.dumps(data))
+    (out / "outputs.tf").write_text("# my own outputs\n")
+    clone = _clone(tmp_path, origin)
+    code, output = _render(clone, monkeypatch, "--force")
+    assert code != 0 and "not written by tfgen: outputs.tf" in output
+    assert "--force never overwrites it" in output
+    assert (clone / OUT / "outputs.tf").read_text() == "# my own outputs\n"

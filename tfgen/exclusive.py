@@ -1,0 +1,48 @@
+"""One tfgen command at a time per output directory, and no armed leftovers when it starts.
+
+`plan`, `apply` and `destroy` (tfgen.workflow) run under :func:`exclusive`: the output
+directory's lock is held for the whole command (render, Terraform, saved plan, snapshot),
+and a leftover emulator override that a SIGKILLed `--emulator` run left behind is removed
+and reported *before* anything runs (issue 10, point 5). Under the lock a leftover can
+never be another run's live override.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+from tfgen import emulator
+from tfgen.outguard import output_lock
+from tfgen.output import confine
+from tfgen.project import default_out_dir, project_root
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def exclusive(*, create: bool) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Run a `(blueprint, *, out_dir=None, runner=None, ...)` command under the lock.
+
+    `create`: make the output directory if missing (plan renders into it); otherwise a
+    missing directory runs the command unlocked (it has nothing to act on and says so).
+    """
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            blueprint = Path(str(args[0] if args else kwargs["blueprint"]))
+            given = kwargs.get("out_dir")
+            out = Path(str(given)) if given is not None else default_out_dir(blueprint)
+            confine(out, (Path.cwd(), project_root(blueprint) or Path.cwd()))
+            if not create and not out.is_dir():
+                return func(*args, **kwargs)
+            with output_lock(out):
+                note = emulator.remove_leftover(out)
+                progress = getattr(kwargs.get("runner"), "progress", None)
+                if note is not None and callable(progress):
+                    progress(note)
+                return func(*args, **kwargs)
+        return wrapper
+    return decorate
