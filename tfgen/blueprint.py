@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from tfgen import regions
 from tfgen.stages import Stage, parse_stage
 
 AL2023_SSM = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
@@ -47,10 +48,28 @@ def _check_cidr(value: str) -> str:
     return value
 
 
+DEFAULT_REGION = "ap-northeast-2"
+
+
 def check_region(value: str) -> str:
-    if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d", value):
-        raise ValueError(f"'{value}' is not an AWS region name — e.g. ap-northeast-2")
-    return value
+    """A Region from the dated table in tfgen/regions.py, with a did-you-mean."""
+    if regions.is_region(value):
+        return value
+    close = regions.suggest_region(value)
+    if close:
+        raise ValueError(f"'{value}' is not an AWS region — did you mean {close}?")
+    raise ValueError(f"'{value}' is not an AWS region name — e.g. ap-northeast-2")
+
+
+def _default_zones(data: Any) -> Any:
+    """Blueprints that name no AZs get two of their region's (tfgen/regions.py)."""
+    if isinstance(data, dict) and "availability_zones" not in data:
+        region = data.get("region", DEFAULT_REGION)
+        if isinstance(region, str) and regions.is_region(region):
+            zones = regions.default_zones(region)
+            if zones is not None:
+                return {**data, "availability_zones": zones}
+    return data
 
 
 def _check_path(value: str) -> str:
@@ -239,7 +258,8 @@ class Blueprint(_Model):
     name: Name
     environment: Name = "prod"
     stage: StageField = Stage.AWS
-    region: Annotated[str, AfterValidator(check_region)] = "ap-northeast-2"
+    region: Annotated[str, AfterValidator(check_region)] = DEFAULT_REGION
+    #: Default: two AZs of `region` (tfgen/regions.py), filled in by `_zones_of_region`.
     availability_zones: list[str] = Field(
         default_factory=lambda: ["ap-northeast-2a", "ap-northeast-2c"], min_length=2,
         max_length=6,
@@ -254,3 +274,8 @@ class Blueprint(_Model):
     cdn: Cdn = Field(default_factory=Cdn)
     dns: Dns | None = None
     backend: Backend | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _zones_of_region(cls, data: Any) -> Any:
+        return _default_zones(data)

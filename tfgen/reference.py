@@ -21,9 +21,11 @@ DESCRIPTIONS: dict[str, str] = {
     "environment": "Environment name (prod, staging, dev …); part of every resource name.",
     "stage": "Target stage: `aws`, `multi-az`, `static-web`, `cdn` (or 2–5). "
     "`tfgen stages` explains each.",
-    "region": "AWS region (the article's is Seoul).",
-    "availability_zones": "AZs to spread over, at least two, all in `region`. Explicit names: "
-    "no data-source lookups, so output is deterministic.",
+    "region": "AWS region (the article's is Seoul); one of the dated table in "
+    "tfgen/regions.py.",
+    "availability_zones": "AZs to spread over, at least two, all in `region`. Default: two "
+    "AZs of `region` (the default shown is Seoul's). Explicit names: no data-source "
+    "lookups, so output is deterministic.",
     "tags": "Extra tags on every resource (Project, Environment, ManagedBy are added).",
     "deletion_protection": "Protect the load balancers and the database from deletion "
     "(turn off for throw-away environments).",

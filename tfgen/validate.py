@@ -18,13 +18,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from tfgen import subnets
-from tfgen.blueprint import AppTier, Blueprint, Database, Network, Tier, check_region
+from tfgen import regions, subnets
+from tfgen.blueprint import DEFAULT_REGION, AppTier, Blueprint, Database, Network, Tier
 from tfgen.engines import ENGINES, aurora_accepts, version_matches
 from tfgen.errors import BlueprintInvalid, Problem
 from tfgen.layers import load_layers
 from tfgen.loader import Document, PathKey
 from tfgen.stages import Stage, parse_stage
+from tfgen.zone_checks import default_note, zone_problems
 
 #: Launch templates take at most 16 KiB of user data.
 MAX_USER_DATA = 16 * 1024
@@ -220,22 +221,12 @@ def _cross_checks(doc: Document, data: dict[str, Any], bp: Blueprint | None,
         stage = parse_stage(data.get("stage", Stage.AWS))
     except ValueError:
         stage = None
-    region = data.get("region", "ap-northeast-2")
     azs = bp.availability_zones if bp else _str_list(data.get("availability_zones"))
     if azs is None:
-        azs = ["ap-northeast-2a", "ap-northeast-2c"]
-
-    if isinstance(region, str) and _valid_region(region):
-        seen: set[str] = set()
-        for i, az in enumerate(azs):
-            if not (az.startswith(region) and len(az) == len(region) + 1 and az[-1].isalpha()):
-                yield doc.problem(("availability_zones", i),
-                                  f"'{az}' is not an Availability Zone of region {region} "
-                                  f"— use e.g. {region}a")
-            if az in seen:
-                yield doc.problem(("availability_zones", i),
-                                  f"'{az}' is listed twice — list each AZ once")
-            seen.add(az)
+        region = data.get("region", DEFAULT_REGION)
+        known = isinstance(region, str) and regions.is_region(region)
+        azs = (regions.default_zones(region) if known else None) or []
+    yield from zone_problems(doc, data, azs)
 
     name, env = data.get("name"), data.get("environment", "prod")
     if isinstance(name, str) and isinstance(env, str) and len(f"{name}-{env}") > 22:
@@ -246,7 +237,7 @@ def _cross_checks(doc: Document, data: dict[str, Any], bp: Blueprint | None,
 
     network = _section(data, "network", Network)
     if network is not None:
-        yield from _network_checks(doc, network, azs)
+        yield from _network_checks(doc, network, azs, default_note(data, azs))
     for tier_key, model in (("web", Tier), ("app", AppTier)):
         tier = _section(data, tier_key, model)
         if tier is not None:
@@ -256,22 +247,14 @@ def _cross_checks(doc: Document, data: dict[str, Any], bp: Blueprint | None,
         yield from _database_checks(doc, data, database, stage)
 
 
-def _valid_region(region: str) -> bool:
-    """Compare AZs only with a region that is itself valid (else one error, not many)."""
-    try:
-        check_region(region)
-    except ValueError:
-        return False
-    return True
-
-
 def _str_list(value: Any) -> list[str] | None:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return list(value)
     return None
 
 
-def _network_checks(doc: Document, net: Network, azs: list[str]) -> Iterator[Problem]:
+def _network_checks(doc: Document, net: Network, azs: list[str],
+                    note: str = "") -> Iterator[Problem]:
     vpc = ipaddress.IPv4Network(net.vpc_cidr)
     if not 16 <= vpc.prefixlen <= 24:
         yield doc.problem(("network", "vpc_cidr"),
@@ -285,12 +268,12 @@ def _network_checks(doc: Document, net: Network, azs: list[str]) -> Iterator[Pro
             hint = "" if "—" in str(exc) else " — use a larger VPC or a longer prefix"
             field = "subnet_prefix_length" if ("network", "subnet_prefix_length") in \
                 doc.value_marks else "vpc_cidr"  # point at what the user wrote
-            yield doc.problem(("network", field), f"{exc}{hint}")
+            yield doc.problem(("network", field), f"{exc}{note}{hint}")
         return
     for az in azs:
         if az not in net.subnets:
-            yield doc.problem(("network", "subnets"), f"no subnets given for AZ '{az}' — add "
-                                                  f"`{az}:` with public, app and data",
+            yield doc.problem(("network", "subnets"), f"no subnets given for AZ '{az}'{note} "
+                                                  f"— add `{az}:` with public, app and data",
                               key=True)
     seen: list[tuple[ipaddress.IPv4Network, PathKey]] = []
     for az, sset in net.subnets.items():

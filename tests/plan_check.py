@@ -1,0 +1,106 @@
+"""Evaluate the modules' variable `validation` blocks offline: `terraform test`, mocked AWS.
+
+`terraform test` with `mock_provider "aws"` plans the rendered root module without
+credentials or network: root and module variable validations run on the real values,
+and the real provider still validates resource arguments (its schema checks). Computed
+IDs the modules validate (zone IDs, certificate ARNs, partition) get realistic mock
+values so only blueprint-derived values can fail.
+
+Batching: blueprints whose render differs only in variables.tf (the blueprint's values
+as defaults) share one rendered directory; each gets its own `.tftest.hcl` file whose
+`variables {}` are those values, so one `terraform test` plans them all, and a failure
+in one file does not skip the others.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from tfgen import hcl
+from tfgen.output import apply_write, plan_write
+from tfgen.project import render_blueprint
+from tfgen.terraform import Terraform, TerraformEnv
+
+_MOCKS = """
+  mock_data "aws_route53_zone" {
+    defaults = { zone_id = "Z0123456789ABCDEFGHIJ" }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{}" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
+  }
+  mock_resource "aws_acm_certificate" {
+    override_during = plan
+    defaults = {
+      arn = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+      domain_validation_options = [{
+        domain_name           = "example.com"
+        resource_record_name  = "_a.example.com."
+        resource_record_value = "_b.acm-validations.aws."
+        resource_record_type  = "CNAME"
+      }]
+    }
+  }
+"""
+
+HEADER = (f'mock_provider "aws" {{{_MOCKS}}}\n\n'
+          f'mock_provider "aws" {{\n  alias = "us_east_1"\n{_MOCKS}}}\n')
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What `terraform test` said about one blueprint."""
+
+    name: str
+    passed: bool
+    errors: str
+
+
+def _group_key(files: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in files.items()
+                        if k not in ("variables.tf", "README.md")))
+
+
+def plan_many(blueprints: dict[str, Path], workdir: Path, terraform: Path,
+              env: TerraformEnv) -> dict[str, Outcome]:
+    """Plan every blueprint (name -> path) offline; the outcome of each, by name."""
+    groups: dict[tuple[tuple[str, str], ...], list[tuple[str, dict[str, object]]]] = {}
+    firsts: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+    for name, path in blueprints.items():
+        rendered = render_blueprint(path, out_dir=workdir / "unused")
+        key = _group_key(rendered.files)
+        groups.setdefault(key, []).append((name, rendered.context.values))
+        firsts.setdefault(key, rendered.files)
+    outcomes: dict[str, Outcome] = {}
+    for n, (key, members) in enumerate(groups.items()):
+        out = workdir / f"group{n}"
+        apply_write(plan_write(out, firsts[key]))
+        (out / "tests").mkdir(exist_ok=True)
+        for name, values in members:
+            body = "\n".join(f"    {k} = {hcl.literal(v, 2)}" for k, v in values.items())
+            (out / "tests" / f"{name}.tftest.hcl").write_text(
+                f'{HEADER}\nrun "plan" {{\n  command = plan\n  variables {{\n{body}\n  }}\n}}\n',
+                encoding="utf-8")
+        tf = Terraform(terraform, out, env)
+        tf.init(backend=False)
+        result = tf.run(["test", "-no-color"], ok_codes=(0, 1))
+        outcomes.update(_parse(result.stdout + result.stderr, [m for m, _ in members]))
+    return outcomes
+
+
+def _parse(text: str, names: list[str]) -> dict[str, Outcome]:
+    """Split `terraform test` output per test file."""
+    starts = {name: text.find(f"tests/{name}.tftest.hcl... in progress") for name in names}
+    order = sorted((pos, name) for name, pos in starts.items())
+    outcomes: dict[str, Outcome] = {}
+    for i, (pos, name) in enumerate(order):
+        end = order[i + 1][0] if i + 1 < len(order) else len(text)
+        chunk = text[pos:end] if pos >= 0 else ""
+        passed = pos >= 0 and bool(re.search(rf"tests/{re.escape(name)}\.tftest\.hcl\.\.\. pass",
+                                             chunk))
+        outcomes[name] = Outcome(name, passed, chunk if not passed else "")
+    return outcomes
