@@ -24,6 +24,7 @@ from tfgen.engines import ENGINES, aurora_accepts, version_matches
 from tfgen.errors import BlueprintInvalid, Problem
 from tfgen.layers import load_layers
 from tfgen.loader import Document, PathKey
+from tfgen.partial import partial, usable
 from tfgen.stages import Stage, parse_stage
 from tfgen.zone_checks import default_note, zone_problems
 
@@ -206,13 +207,10 @@ def _describe(value: Any) -> str:
 
 # --- cross-field rules -------------------------------------------------------------------
 
-def _section(data: dict[str, Any], key: str, model: type[BaseModel]) -> Any:
-    """The section typed on its own, or None when it has errors (already reported)."""
-    raw = data.get(key, {})
-    try:
-        return model.model_validate(raw if raw is not None else {})
-    except ValidationError:
-        return None
+def _section(data: dict[str, Any], key: str,
+             model: type[BaseModel]) -> tuple[Any, frozenset[str]]:
+    """The section typed without its bad fields (tfgen/partial.py), and their names."""
+    return partial(model, data.get(key, {}))
 
 
 def _cross_checks(doc: Document, data: dict[str, Any], bp: Blueprint | None,
@@ -235,16 +233,16 @@ def _cross_checks(doc: Document, data: dict[str, Any], bp: Blueprint | None,
                                      "AWS's 32-character load balancer and target group "
                                      "names — shorten the name or the environment")
 
-    network = _section(data, "network", Network)
-    if network is not None:
-        yield from _network_checks(doc, network, azs, default_note(data, azs))
+    network, bad = _section(data, "network", Network)
+    if network is not None and usable(bad, "vpc_cidr", "subnets"):
+        yield from _network_checks(doc, network, azs, default_note(data, azs), bad)
     for tier_key, model in (("web", Tier), ("app", AppTier)):
-        tier = _section(data, tier_key, model)
+        tier, bad = _section(data, tier_key, model)
         if tier is not None:
-            yield from _tier_checks(doc, tier_key, tier, base_dir)
-    database = _section(data, "database", Database)
+            yield from _tier_checks(doc, tier_key, tier, base_dir, bad)
+    database, bad = _section(data, "database", Database)
     if database is not None:
-        yield from _database_checks(doc, data, database, stage)
+        yield from _database_checks(doc, data, database, stage, bad)
 
 
 def _str_list(value: Any) -> list[str] | None:
@@ -254,7 +252,7 @@ def _str_list(value: Any) -> list[str] | None:
 
 
 def _network_checks(doc: Document, net: Network, azs: list[str],
-                    note: str = "") -> Iterator[Problem]:
+                    note: str = "", bad: frozenset[str] = frozenset()) -> Iterator[Problem]:
     vpc = ipaddress.IPv4Network(net.vpc_cidr)
     if not 16 <= vpc.prefixlen <= 24:
         yield doc.problem(("network", "vpc_cidr"),
@@ -262,13 +260,16 @@ def _network_checks(doc: Document, net: Network, azs: list[str],
                           "between /16 and /24")
         return
     if net.subnets is None:
+        if not usable(bad, "subnet_prefix_length"):
+            return
         try:
             subnets.derive(net.vpc_cidr, net.subnet_prefix_length, azs)
         except ValueError as exc:
             hint = "" if "—" in str(exc) else " — use a larger VPC or a longer prefix"
             field = "subnet_prefix_length" if ("network", "subnet_prefix_length") in \
                 doc.value_marks else "vpc_cidr"  # point at what the user wrote
-            yield doc.problem(("network", field), f"{exc}{note}{hint}")
+            why = note if "AZs" in str(exc) else ""
+            yield doc.problem(("network", field), f"{exc}{why}{hint}")
         return
     for az in azs:
         if az not in net.subnets:
@@ -301,18 +302,21 @@ def _network_checks(doc: Document, net: Network, azs: list[str],
             seen.append((cidr, path))
 
 
-def _tier_checks(doc: Document, key: str, tier: Tier,
-                 base_dir: Path | None) -> Iterator[Problem]:
-    if tier.min_size > tier.max_size:
+def _tier_checks(doc: Document, key: str, tier: Tier, base_dir: Path | None,
+                 bad: frozenset[str] = frozenset()) -> Iterator[Problem]:
+    if not usable(bad, "min_size", "max_size"):
+        pass
+    elif tier.min_size > tier.max_size:
         yield doc.problem((key, "min_size"),
                           f"min_size {tier.min_size} is larger than max_size {tier.max_size} "
                           "— lower min_size or raise max_size")
-    elif not tier.min_size <= tier.desired_capacity <= tier.max_size:
+    elif usable(bad, "desired_capacity") and \
+            not tier.min_size <= tier.desired_capacity <= tier.max_size:
         yield doc.problem((key, "desired_capacity"),
                           f"desired_capacity {tier.desired_capacity} must lie between "
                           f"min_size {tier.min_size} and max_size {tier.max_size} — pick a "
                           "value in that range")
-    if tier.user_data is not None and base_dir is not None:
+    if tier.user_data is not None and base_dir is not None and usable(bad, "user_data"):
         path = base_dir / tier.user_data
         if not path.is_file():
             yield doc.problem((key, "user_data"),
@@ -325,32 +329,37 @@ def _tier_checks(doc: Document, key: str, tier: Tier,
 
 
 def _database_checks(doc: Document, data: dict[str, Any], db: Database,
-                     stage: Stage | None) -> Iterator[Problem]:
+                     stage: Stage | None, bad: frozenset[str] = frozenset()) -> Iterator[Problem]:
+    if not usable(bad, "engine"):
+        return  # every rule below depends on the engine
     facts = ENGINES[db.engine]
     raw = data.get("database") or {}
-    if facts.aurora and not aurora_accepts(db.instance_class):
+    cls_ok = usable(bad, "instance_class")
+    if cls_ok and facts.aurora and not aurora_accepts(db.instance_class):
         yield doc.problem(("database", "instance_class"),
                           f"Aurora does not offer {db.instance_class} — use a db.r*, "
                           "db.t3/t4g.medium or .large class")
-    if not facts.aurora and db.instance_class.startswith("db.serverless"):
+    if cls_ok and not facts.aurora and db.instance_class.startswith("db.serverless"):
         yield doc.problem(("database", "instance_class"),
                           "db.serverless exists only for Aurora engines — use a db.t3/db.r* "
                           "class or an aurora-* engine")
-    if db.instance_class in facts.too_small:
+    if cls_ok and db.instance_class in facts.too_small:
         yield doc.problem(("database", "instance_class"),
                           f"{db.engine} is not offered on {db.instance_class} (too small) "
                           "— use a larger instance class")
-    if db.engine_version is not None and not version_matches(db.engine, db.engine_version):
+    if db.engine_version is not None and usable(bad, "engine_version") and \
+            not version_matches(db.engine, db.engine_version):
         majors = ", ".join(m.rstrip(".") for m in facts.version_majors)
         yield doc.problem(("database", "engine_version"),
                           f"'{db.engine_version}' is not a {db.engine} version — use one "
                           f"of the major versions {majors}")
-    if db.max_allocated_storage <= db.allocated_storage:
+    if usable(bad, "allocated_storage", "max_allocated_storage") and \
+            db.max_allocated_storage <= db.allocated_storage:
         yield doc.problem(("database", "max_allocated_storage"),
                           f"max_allocated_storage {db.max_allocated_storage} must be larger "
                           f"than allocated_storage {db.allocated_storage} — storage autoscaling "
                           f"grows up to it, e.g. {db.allocated_storage * 2}")
-    if "db_name" in raw and db.db_name is not None:
+    if "db_name" in raw and db.db_name is not None and usable(bad, "db_name"):
         if not facts.takes_db_name:
             yield doc.problem(("database", "db_name"),
                               f"{db.engine} creates no database at launch — remove db_name")
@@ -359,14 +368,16 @@ def _database_checks(doc: Document, data: dict[str, Any], db: Database,
                               f"{db.engine} database names have at most {facts.db_name_max} "
                               "characters — shorten it")
     multi_az = db.multi_az or (stage is not None and stage >= Stage.MULTI_AZ)
-    if db.multi_az is False and stage is not None and stage >= Stage.MULTI_AZ:
+    if not usable(bad, "multi_az"):
+        pass
+    elif db.multi_az is False and stage is not None and stage >= Stage.MULTI_AZ:
         yield doc.problem(("database", "multi_az"),
                           f"multi_az: false contradicts stage {stage.value}, which makes the "
                           "database Multi-AZ — remove it or target stage aws")
     elif multi_az and not facts.multi_az:
         yield doc.problem(("database", "engine"),
                           f"{db.engine} does not support Multi-AZ — use sqlserver-se or -ee")
-    if db.read_replicas and not facts.read_replicas:
+    if usable(bad, "read_replicas") and db.read_replicas and not facts.read_replicas:
         yield doc.problem(("database", "read_replicas"),
                           f"{db.engine} does not support read replicas — set "
                           "read_replicas: 0")
