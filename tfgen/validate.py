@@ -24,6 +24,7 @@ from tfgen.engines import ENGINES, aurora_accepts, version_matches
 from tfgen.errors import BlueprintInvalid, Problem
 from tfgen.layers import load_layers
 from tfgen.loader import Document, PathKey
+from tfgen.name_checks import name_problems
 from tfgen.partial import partial, usable
 from tfgen.stages import Stage, parse_stage
 from tfgen.zone_checks import default_note, zone_problems
@@ -89,7 +90,7 @@ _PATTERN_HINTS = {
     "instance_class": "use an RDS instance class such as db.t3.medium",
     "db_name": "start with a letter and use only letters, digits and _ (at most 63)",
     "username": "start with a letter and use only letters, digits and _ (at most 16)",
-    "index_document": "use a file name such as index.html, without a leading / or spaces",
+    "index_document": "use a file name such as index.html, with no / and no spaces",
     "error_document": "use a file name such as error.html, without a leading / or spaces",
     "key": "use only letters, digits and !_.*'()/-",
     "dynamodb_table": "use 3 to 255 letters, digits, '_', '.' or '-'",
@@ -226,12 +227,7 @@ def _cross_checks(doc: Document, data: dict[str, Any], bp: Blueprint | None,
         azs = (regions.default_zones(region) if known else None) or []
     yield from zone_problems(doc, data, azs)
 
-    name, env = data.get("name"), data.get("environment", "prod")
-    if isinstance(name, str) and isinstance(env, str) and len(f"{name}-{env}") > 22:
-        yield doc.problem(("name",), f"'{name}-{env}' (name-environment) is "
-                                     f"{len(name) + len(env) + 1} characters; at most 22 fit "
-                                     "AWS's 32-character load balancer and target group "
-                                     "names — shorten the name or the environment")
+    yield from name_problems(doc, data)
 
     network, bad = _section(data, "network", Network)
     if network is not None and usable(bad, "vpc_cidr", "subnets"):
