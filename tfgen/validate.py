@@ -29,8 +29,9 @@ from tfgen.partial import partial, usable
 from tfgen.stages import Stage, parse_stage
 from tfgen.zone_checks import default_note, zone_problems
 
-#: Launch templates take at most 16 KiB of user data.
-MAX_USER_DATA = 16 * 1024
+#: The tier module accepts user data whose base64 form is at most 16,384 characters
+#: (templates/modules/tier/variables.tf.j2 `user_data`): 12 KiB of script.
+MAX_USER_DATA_BASE64 = 16384
 
 
 def load_blueprint(path: Path, stage: str | Stage | None = None,
@@ -318,10 +319,12 @@ def _tier_checks(doc: Document, key: str, tier: Tier, base_dir: Path | None,
             yield doc.problem((key, "user_data"),
                               f"file '{tier.user_data}' not found — paths are relative to "
                               "the blueprint's folder")
-        elif path.stat().st_size > MAX_USER_DATA:
+        elif 4 * math.ceil(path.stat().st_size / 3) > MAX_USER_DATA_BASE64:
             yield doc.problem((key, "user_data"),
-                              f"'{tier.user_data}' is larger than the 16 KiB launch templates "
-                              "accept — keep it small and fetch the rest at boot")
+                              f"'{tier.user_data}' is {path.stat().st_size} bytes; base64-"
+                              "encoded it exceeds the 16,384 characters the tier module "
+                              "accepts (12 KiB of script) — keep it small and fetch the "
+                              "rest at boot")
 
 
 def _database_checks(doc: Document, data: dict[str, Any], db: Database,
