@@ -26,6 +26,7 @@ from tfgen.layers import load_layers
 from tfgen.loader import Document, PathKey
 from tfgen.name_checks import name_problems
 from tfgen.partial import partial, usable
+from tfgen.size_checks import size_problems
 from tfgen.stages import Stage, parse_stage
 from tfgen.zone_checks import default_note, zone_problems
 
@@ -233,6 +234,7 @@ def _cross_checks(doc: Document, data: dict[str, Any], bp: Blueprint | None,
     network, bad = _section(data, "network", Network)
     if network is not None and usable(bad, "vpc_cidr", "subnets"):
         yield from _network_checks(doc, network, azs, default_note(data, azs), bad)
+        yield from size_problems(doc, network, bad)
     for tier_key, model in (("web", Tier), ("app", AppTier)):
         tier, bad = _section(data, tier_key, model)
         if tier is not None:

@@ -127,13 +127,16 @@ def draw_accepted(tmp: Path, count: int, tries: int) -> dict[str, Path]:
         bucket = (str(data["stage"]), "dns" in data)
         if len(kept) >= count or buckets.get(bucket, 0) >= quota:
             return
-        path = tmp / f"bp{len(kept)}.yaml"
+        # Same file name everywhere: the generated headers (which name it) then agree,
+        # and blueprints of one stage share a rendered directory (tests/plan_check.py).
+        path = tmp / f"bp{len(kept)}" / "blueprint.yaml"
+        path.parent.mkdir(exist_ok=True)
         path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
         try:
             load_blueprint(path)
         except BlueprintInvalid:
             return
-        kept[path.stem] = path
+        kept[path.parent.name] = path
         buckets[bucket] = buckets.get(bucket, 0) + 1
 
     collect()
@@ -155,7 +158,9 @@ def test_the_harness_reports_a_module_refusal(tmp_path: Path, terraform_bin: Pat
                                               tf_env: TerraformEnv,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Plant a value the modules refuse (model bypassed): the harness must say so."""
-    good = tmp_path / "good.yaml"
+    (tmp_path / "good").mkdir()
+    (tmp_path / "bad").mkdir()
+    good = tmp_path / "good" / "blueprint.yaml"
     good.write_text("name: shop\n", encoding="utf-8")
     import tfgen.context as context
 
@@ -167,7 +172,7 @@ def test_the_harness_reports_a_module_refusal(tmp_path: Path, terraform_bin: Pat
             ctx.values["app_tier"]["port"] = 70000
         return ctx
 
-    bad = tmp_path / "bad.yaml"
+    bad = tmp_path / "bad" / "blueprint.yaml"
     bad.write_text("name: bad\n", encoding="utf-8")
     monkeypatch.setattr("tfgen.project.build_context", planted)
     outcomes = plan_many({"good": good, "bad": bad}, tmp_path / "work", terraform_bin, tf_env)
