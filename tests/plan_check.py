@@ -14,7 +14,7 @@ in one file does not skip the others.
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,20 +87,28 @@ def plan_many(blueprints: dict[str, Path], workdir: Path, terraform: Path,
                 encoding="utf-8")
         tf = Terraform(terraform, out, env)
         tf.init(backend=False)
-        result = tf.run(["test", "-no-color"], ok_codes=(0, 1))
-        outcomes.update(_parse(result.stdout + result.stderr, [m for m, _ in members]))
+        result = tf.run(["test", "-json"], ok_codes=(0, 1))
+        outcomes.update(_parse(result.stdout, [m for m, _ in members]))
     return outcomes
 
 
 def _parse(text: str, names: list[str]) -> dict[str, Outcome]:
-    """Split `terraform test` output per test file."""
-    starts = {name: text.find(f"tests/{name}.tftest.hcl... in progress") for name in names}
-    order = sorted((pos, name) for name, pos in starts.items())
-    outcomes: dict[str, Outcome] = {}
-    for i, (pos, name) in enumerate(order):
-        end = order[i + 1][0] if i + 1 < len(order) else len(text)
-        chunk = text[pos:end] if pos >= 0 else ""
-        passed = pos >= 0 and bool(re.search(rf"tests/{re.escape(name)}\.tftest\.hcl\.\.\. pass",
-                                             chunk))
-        outcomes[name] = Outcome(name, passed, chunk if not passed else "")
-    return outcomes
+    """Per test file (one per blueprint): passed, and the diagnostics it produced."""
+    status: dict[str, str] = {}
+    errors: dict[str, list[str]] = {name: [] for name in names}
+    for line in text.splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        name = str(event.get("@testfile", "")).removeprefix("tests/").removesuffix(
+            ".tftest.hcl")
+        if name not in errors:
+            continue
+        if event.get("type") == "diagnostic":
+            diag = event.get("diagnostic", {})
+            errors[name].append(f"{diag.get('summary', '')}: {diag.get('detail', '')}")
+        elif event.get("type") == "test_file" and "status" in event.get("test_file", {}):
+            status[name] = event["test_file"]["status"]
+    return {name: Outcome(name, status.get(name) == "pass", "\n".join(errors[name]))
+            for name in names}

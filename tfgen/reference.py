@@ -48,8 +48,9 @@ DESCRIPTIONS: dict[str, str] = {
     "web.port": "Port the instances listen on.",
     "web.cpu_target": "Target-tracking scaling on average CPU, in percent.",
     "web.health_check_path": "Load balancer health check path.",
-    "web.user_data": "Path (relative to the blueprint) of a user-data script, at most 16 KiB; "
-    "copied to `files/` next to the rendered module.",
+    "web.user_data": "Path (relative to the blueprint) of a user-data script, at most 12 KiB "
+    "(16,384 characters in base64: the tier module's limit); copied to `files/` next to the "
+    "rendered module.",
     "web.root_volume_size": "Encrypted gp3 root volume size, GiB.",
     "database.engine": "One of the article's engines: mysql, mariadb, postgres, oracle-se2, "
     "oracle-ee, sqlserver-ex/-web/-se/-ee, aurora-mysql, aurora-postgresql.",

@@ -18,12 +18,15 @@ import os
 from pathlib import Path
 from typing import Any
 
+import annotated_types
 import pytest
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from tests.plan_check import plan_many
+from tfgen.blueprint import Cdn, Database, Tier
 from tfgen.errors import BlueprintInvalid
 from tfgen.terraform import TerraformEnv
 from tfgen.validate import load_blueprint
@@ -35,9 +38,27 @@ BATCH = int(os.environ.get("TFGEN_PLAN_BATCH", "16"))
 TRIES = int(os.environ.get("TFGEN_PLAN_TRIES", "1500"))
 
 
-def _edges(low: int, high: int) -> st.SearchStrategy[int]:
-    """The model's bounds and one step inside each (beyond them the model refuses)."""
-    return st.sampled_from(sorted({low, low + 1, high - 1, high}))
+def _edges(model: type[BaseModel], field: str) -> st.SearchStrategy[Any]:
+    """The model's own bounds for `field` and one step inside each, read from the model.
+
+    Read, not copied: loosen a bound in tfgen/blueprint.py and these values move with it,
+    so a module that still refuses them fails the plan below.
+    """
+    info = model.model_fields[field]
+    is_int = info.annotation is int
+    step: float = 1 if is_int else 0.5
+    low = high = None
+    for meta in info.metadata:
+        if isinstance(meta, annotated_types.Ge):
+            low = meta.ge
+        elif isinstance(meta, annotated_types.Gt):
+            low = meta.gt + (1 if is_int else 0.001)
+        elif isinstance(meta, annotated_types.Le):
+            high = meta.le
+        elif isinstance(meta, annotated_types.Lt):
+            high = meta.lt - (1 if is_int else 0.001)
+    assert low is not None and high is not None, f"{model.__name__}.{field} has no range"
+    return st.sampled_from(sorted({low, low + step, high - step, high}))
 
 
 def _mostly(usual: list[Any], odd: list[Any]) -> st.SearchStrategy[Any]:
@@ -58,9 +79,9 @@ def _tier(draw: st.DrawFn) -> dict[str, Any]:
     low, high = draw(st.sampled_from([0, 1, 2])), draw(st.sampled_from([2, 3, 99, 100]))
     return {
         "min_size": low, "max_size": high, "desired_capacity": draw(st.sampled_from([low, high])),
-        "port": draw(_edges(1, 65535)),
-        "cpu_target": draw(st.sampled_from([1, 1.5, 50, 99.5, 100])),
-        "root_volume_size": draw(_edges(8, 16384)),
+        "port": draw(_edges(Tier, "port")),
+        "cpu_target": draw(_edges(Tier, "cpu_target")),
+        "root_volume_size": draw(_edges(Tier, "root_volume_size")),
         "health_check_path": draw(_PATHS),
         "instance_type": draw(st.sampled_from(["t3.small", "m7g.large", "u-6tb1.metal"])),
         "ami": draw(_mostly(["ami-0123456789abcdef0", "ami-01234567", "ssm:/aws/service/x"],
@@ -77,7 +98,7 @@ def _database(draw: st.DrawFn) -> dict[str, Any]:
         "instance_class": draw(_mostly(["db.r6g.large", "db.r5.xlarge"], ["db.t3.micro"])),
         "allocated_storage": draw(st.sampled_from([20, 21, 1000])),
         "max_allocated_storage": draw(st.sampled_from([1001, 65535, 65536])),
-        "backup_retention_days": draw(_edges(1, 35)),
+        "backup_retention_days": draw(_edges(Database, "backup_retention_days")),
         "read_replicas": draw(_mostly([0], [1, 4, 5])),
         "db_name": draw(_mostly(["mall", "m" * 8], ["m" * 9, "m" * 63, "select", "a_b"])),
         "username": draw(_mostly(["mall_admin", "a", "u" * 16], ["rdsadmin", "admin"])),
@@ -99,7 +120,7 @@ def blueprints(draw: st.DrawFn) -> dict[str, Any]:
             {"vpc_cidr": "10.0.0.0/24", "subnet_prefix_length": 27}])),
         "frontend": {"index_document": draw(_mostly(["index.html", "i"], ["a/b.html"])),
                      "error_document": draw(_mostly(["e.html", "e" * 1024], ["e" * 1025]))},
-        "cdn": {"static_ttl": draw(_edges(1, 31536000)),
+        "cdn": {"static_ttl": draw(_edges(Cdn, "static_ttl")),
                 "api_path": draw(_mostly(["/api/*", "/a", "/" + "a" * 254], ["/"]))},
     }
     if draw(st.booleans()):
