@@ -33,10 +33,11 @@ def name_problems(doc: Document, data: dict[str, Any]) -> Iterator[Problem]:
     prefix = f"{name}-{env}"
     where = ("name",) if "name" in data else ()
     if len(prefix) > MAX_PREFIX:
+        fix = "shorten the name or the environment" if "environment" in data else \
+            f"shorten the name, or set a shorter environment (it defaults to {env})"
         yield doc.problem(where, f"'{prefix}' (name-environment) is {len(prefix)} characters; "
                                  f"at most {MAX_PREFIX} fit AWS's 32-character load balancer "
-                                 "and target group names — shorten the name or the "
-                                 "environment")
+                                 f"and target group names — {fix}")
     if prefix.lower().startswith("internal-"):
         yield doc.problem(where, f"'{prefix}-alb' would be the load balancer's name, and AWS "
                                  "refuses load balancer names beginning with 'internal-' — "

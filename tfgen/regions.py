@@ -8,13 +8,16 @@ Checked on 2026-12-03. Sources:
   are not public, and tfgen does not target them.
 * AZ letters: "AWS Availability Zones" and "AZ IDs"
   (https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-availability-zones.html,
-  .../az-ids.html): an AZ code is the Region code plus a letter; Regions introduced after
-  November 2012 map letters uniformly (a, b, c ... one per AZ ID), the oldest map them per
-  account. The letters per Region follow the AZ IDs listed there, cross-checked with
-  moto 5.2.5's recorded `describe-availability-zones` answers
-  (moto/ec2/models/availability_zones_and_regions.py) and jsonmaur/aws-regions.
-  For independently mapped Regions the table holds the union of the letters any account
-  can see; the default AZs use letters every account has.
+  .../az-ids.html): an AZ code is the Region code plus a letter; "each Region has at
+  least three Availability Zones"; Regions introduced after November 2012 map letters
+  uniformly, the oldest map them per account. Hence a, b, c for every uniformly mapped
+  Region. Letters beyond c, and the per-account letters of the oldest Regions, come
+  from moto 5.2.5's recorded `describe-availability-zones` answers
+  (moto/ec2/models/availability_zones_and_regions.py) and jsonmaur/aws-regions (readme),
+  not from an AWS page: the full AWS AZ-ID table could not be read when this was
+  written. For independently mapped Regions the table holds the union of the letters
+  any account can see; the default AZs use letters every account has.
+  cn-north-1 ("ab") rests on those two third-party sources only.
 
 Local Zones and Wavelength Zones (e.g. us-east-1-bos-1a) are not Availability Zones and
 are not accepted: the subnets of this architecture need real AZs.

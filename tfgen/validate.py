@@ -345,9 +345,12 @@ def _database_checks(doc: Document, data: dict[str, Any], db: Database,
                           "db.serverless exists only for Aurora engines — use a db.t3/db.r* "
                           "class or an aurora-* engine")
     if cls_ok and db.instance_class in facts.too_small:
-        yield doc.problem(("database", "instance_class"),
-                          f"{db.engine} is not offered on {db.instance_class} (too small) "
-                          "— use a larger instance class")
+        given = "instance_class" in raw  # else the default: say so, point at the engine
+        yield doc.problem(("database", "instance_class" if given else "engine"),
+                          f"{db.engine} is not offered on {db.instance_class} (too small"
+                          f"{'' if given else '; it is the default instance_class'}) — "
+                          f"{'use' if given else 'set database.instance_class to'} a larger "
+                          "instance class")
     if db.engine_version is not None and usable(bad, "engine_version") and \
             not version_matches(db.engine, db.engine_version):
         majors = ", ".join(m.rstrip(".") for m in facts.version_majors)
