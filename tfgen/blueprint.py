@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from tfgen import regions
 from tfgen.stages import Stage, parse_stage
 
 AL2023_SSM = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
@@ -47,10 +48,28 @@ def _check_cidr(value: str) -> str:
     return value
 
 
+DEFAULT_REGION = "ap-northeast-2"
+
+
 def check_region(value: str) -> str:
-    if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d", value):
-        raise ValueError(f"'{value}' is not an AWS region name — e.g. ap-northeast-2")
-    return value
+    """A Region from the dated table in tfgen/regions.py, with a did-you-mean."""
+    if regions.is_region(value):
+        return value
+    close = regions.suggest_region(value)
+    if close:
+        raise ValueError(f"'{value}' is not an AWS region — did you mean {close}?")
+    raise ValueError(f"'{value}' is not an AWS region name — e.g. ap-northeast-2")
+
+
+def _default_zones(data: Any) -> Any:
+    """Blueprints that name no AZs get two of their region's (tfgen/regions.py)."""
+    if isinstance(data, dict) and "availability_zones" not in data:
+        region = data.get("region", DEFAULT_REGION)
+        if isinstance(region, str) and regions.is_region(region):
+            zones = regions.default_zones(region)
+            if zones is not None:
+                return {**data, "availability_zones": zones}
+    return data
 
 
 def _check_path(value: str) -> str:
@@ -59,10 +78,27 @@ def _check_path(value: str) -> str:
     return value
 
 
+def _check_api_path(value: str) -> str:
+    _check_path(value)
+    if value == "/":
+        raise ValueError("'/' is the default behaviour's path — use a prefix such as /api/*")
+    return value
+
+
+def _max_len(limit: int, why: str) -> AfterValidator:
+    """A length limit a module's `validation` block enforces (named in the message)."""
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise ValueError(f"is {len(value)} characters — {why} takes at most {limit}")
+        return value
+    return AfterValidator(check)
+
+
 def _check_ami(value: str) -> str:
     if re.fullmatch(r"ami-[0-9a-f]{8}([0-9a-f]{9})?", value):
         return value
-    if value.startswith("ssm:/") and " " not in value:
+    # The tier module's ami_ssm_parameter validation: letters, digits and _ . - / only.
+    if re.fullmatch(r"ssm:/[A-Za-z0-9_./-]+", value):
         return value
     raise ValueError("use an AMI ID (ami-0123456789abcdef0) or 'ssm:<public parameter path>'")
 
@@ -84,6 +120,16 @@ def _check_bucket(value: str) -> str:
     for ok, message in rules:
         if not ok:
             raise ValueError(f"S3 bucket name '{value}' {message}")
+    return value
+
+
+#: Master user names RDS reserves for itself (database module `master_username` validation).
+RDS_RESERVED_USERS = ("rdsadmin", "rdsrepladmin", "rdsmon")
+
+
+def _check_username(value: str) -> str:
+    if value.lower() in RDS_RESERVED_USERS:
+        raise ValueError(f"'{value}' is reserved by RDS — pick another master user name")
     return value
 
 
@@ -148,7 +194,11 @@ def _stage_before(value: Any) -> Any:
 Name = Annotated[str, Field(min_length=2, max_length=24), AfterValidator(_check_name)]
 Cidr = Annotated[str, AfterValidator(_check_cidr)]
 Port = Annotated[int, Field(ge=1, le=65535)]
-UrlPath = Annotated[str, AfterValidator(_check_path)]
+UrlPath = Annotated[str, AfterValidator(_check_path),
+                    _max_len(1024, "a load balancer health check path")]
+#: Route 53 health checks take a ResourcePath of at most 255 characters.
+ShortUrlPath = Annotated[str, AfterValidator(_check_path),
+                         _max_len(255, "a Route 53 health check path")]
 StageField = Annotated[Stage, BeforeValidator(_stage_before)]
 InstanceType = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")]
 DbInstanceClass = Annotated[str, Field(pattern=r"^db\.[a-z0-9-]+\.[a-z0-9]+$")]
@@ -181,7 +231,7 @@ class Tier(_Model):
     max_size: int = Field(default=4, ge=1, le=100)
     desired_capacity: int = Field(default=2, ge=0, le=100)
     port: Port = 80
-    cpu_target: float = Field(default=50, gt=0, le=100)
+    cpu_target: float = Field(default=50, ge=1, le=100)
     health_check_path: UrlPath = "/"
     user_data: Plain1024 | None = None  # issue 10: a path inside the project
     root_volume_size: int = Field(default=20, ge=8, le=16384)
@@ -231,28 +281,32 @@ class Database(_Model):
     apply_immediately: bool = True
     read_replicas: int = Field(default=0, ge=0, le=5)
     db_name: str | None = Field(default="mall", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
-    username: str = Field(default="mall_admin", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
+    username: Annotated[str, AfterValidator(_check_username)] = Field(
+        default="mall_admin", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
 
 
 class Frontend(_Model):
     bucket_name: Annotated[str, AfterValidator(_check_bucket)] | None = None
     # S3 object keys are at most 1,024 bytes (S3 User Guide, "Naming Amazon S3 objects").
-    index_document: Plain1024 = Field(default="index.html", pattern=r"^[^/][^\s]*$")
+    #: S3 website index suffix: no slash anywhere (static_site module validation).
+    index_document: Plain1024 = Field(default="index.html", pattern=r"^[^/\s]+$")
     error_document: Plain1024 = Field(default="error.html", pattern=r"^[^/][^\s]*$")
     keep_web_tier: bool = False
 
 
 class Cdn(_Model):
     price_class: Literal["PriceClass_All", "PriceClass_200", "PriceClass_100"] = "PriceClass_200"
-    static_ttl: int = Field(default=86400, ge=0, le=31536000)
-    api_path: Annotated[str, AfterValidator(_check_path)] = "/api/*"
+    static_ttl: int = Field(default=86400, ge=1, le=31536000)
+    #: A CloudFront path pattern other than the default behaviour's "/", at most 255.
+    api_path: Annotated[str, AfterValidator(_check_api_path),
+                        _max_len(255, "a CloudFront path pattern")] = "/api/*"
 
 
 class Dns(_Model):
     zone: Annotated[str, AfterValidator(_check_domain)]
     record: Annotated[str, AfterValidator(_check_record)] = "shop"
     health_check: bool = True
-    health_check_path: UrlPath = "/"
+    health_check_path: ShortUrlPath = "/"
 
 
 class Backend(_Model):
@@ -287,7 +341,8 @@ class Blueprint(_Model):
     name: Name
     environment: Name = "prod"
     stage: StageField = Stage.AWS
-    region: Annotated[str, AfterValidator(check_region)] = "ap-northeast-2"
+    region: Annotated[str, AfterValidator(check_region)] = DEFAULT_REGION
+    #: Default: two AZs of `region` (tfgen/regions.py), filled in by `_zones_of_region`.
     availability_zones: list[str] = Field(
         default_factory=lambda: ["ap-northeast-2a", "ap-northeast-2c"], min_length=2,
         max_length=6,
@@ -302,3 +357,8 @@ class Blueprint(_Model):
     cdn: Cdn = Field(default_factory=Cdn)
     dns: Dns | None = None
     backend: Backend | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _zones_of_region(cls, data: Any) -> Any:
+        return _default_zones(data)

@@ -21,9 +21,11 @@ DESCRIPTIONS: dict[str, str] = {
     "environment": "Environment name (prod, staging, dev …); part of every resource name.",
     "stage": "Target stage: `aws`, `multi-az`, `static-web`, `cdn` (or 2–5). "
     "`tfgen stages` explains each.",
-    "region": "AWS region (the article's is Seoul).",
-    "availability_zones": "AZs to spread over, at least two, all in `region`. Explicit names: "
-    "no data-source lookups, so output is deterministic.",
+    "region": "AWS region (the article's is Seoul); one of the dated table in "
+    "tfgen/regions.py.",
+    "availability_zones": "AZs to spread over, at least two, all in `region`. Default: two "
+    "AZs of `region` (the default shown is Seoul's). Explicit names: no data-source "
+    "lookups, so output is deterministic.",
     "tags": "Extra tags on every resource (Project, Environment, ManagedBy are added).",
     "deletion_protection": "Protect the public load balancer and the database from "
     "deletion (turn off for throw-away environments). The internal load balancer and read "
@@ -51,8 +53,9 @@ DESCRIPTIONS: dict[str, str] = {
     "web.port": "Port the instances listen on.",
     "web.cpu_target": "Target-tracking scaling on average CPU, in percent.",
     "web.health_check_path": "Load balancer health check path.",
-    "web.user_data": "Path (relative to the blueprint) of a user-data script, at most 16 KiB; "
-    "copied to `files/` next to the rendered module.",
+    "web.user_data": "Path (relative to the blueprint) of a user-data script, at most 12 KiB "
+    "(16,384 characters in base64: the tier module's limit); copied to `files/` next to the "
+    "rendered module.",
     "web.root_volume_size": "Encrypted gp3 root volume size, GiB.",
     "database.engine": "One of the article's engines: mysql, mariadb, postgres, oracle-se2, "
     "oracle-ee, sqlserver-ex/-web/-se/-ee, aurora-mysql, aurora-postgresql.",

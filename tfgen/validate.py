@@ -18,16 +18,21 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from tfgen import hints, subnets, userdata
-from tfgen.blueprint import AppTier, Blueprint, Database, Network, Tier, check_region
+from tfgen import hints, regions, subnets, userdata
+from tfgen.blueprint import DEFAULT_REGION, AppTier, Blueprint, Database, Network, Tier
 from tfgen.engines import ENGINES, aurora_accepts, version_matches
 from tfgen.errors import BlueprintInvalid, Problem
 from tfgen.layers import load_layers
 from tfgen.loader import Document, PathKey
+from tfgen.name_checks import name_problems
+from tfgen.partial import partial, usable
+from tfgen.size_checks import size_problems
 from tfgen.stages import Stage, parse_stage
+from tfgen.zone_checks import default_note, zone_problems
 
-#: Launch templates take at most 16 KiB of user data.
-MAX_USER_DATA = 16 * 1024
+#: The tier module accepts user data whose base64 form is at most 16,384 characters
+#: (templates/modules/tier/variables.tf.j2 `user_data`): 12 KiB of script.
+MAX_USER_DATA_BASE64 = 16384
 
 
 def load_blueprint(path: Path, stage: str | Stage | None = None,
@@ -87,7 +92,7 @@ _PATTERN_HINTS = {
     "instance_class": "use an RDS instance class such as db.t3.medium",
     "db_name": "start with a letter and use only letters, digits and _ (at most 63)",
     "username": "start with a letter and use only letters, digits and _ (at most 16)",
-    "index_document": "use a file name such as index.html, without a leading / or spaces",
+    "index_document": "use a file name such as index.html, with no / and no spaces",
     "error_document": "use a file name such as error.html, without a leading / or spaces",
     "key": "use only letters, digits and !_.*'()/-",
     "dynamodb_table": "use 3 to 255 letters, digits, '_', '.' or '-'",
@@ -206,13 +211,10 @@ def _describe(value: Any) -> str:
 
 # --- cross-field rules -------------------------------------------------------------------
 
-def _section(data: dict[str, Any], key: str, model: type[BaseModel]) -> Any:
-    """The section typed on its own, or None when it has errors (already reported)."""
-    raw = data.get(key, {})
-    try:
-        return model.model_validate(raw if raw is not None else {})
-    except ValidationError:
-        return None
+def _section(data: dict[str, Any], key: str,
+             model: type[BaseModel]) -> tuple[Any, frozenset[str]]:
+    """The section typed without its bad fields (tfgen/partial.py), and their names."""
+    return partial(model, data.get(key, {}))
 
 
 def _cross_checks(doc: Document, data: dict[str, Any], bp: Blueprint | None,
@@ -221,49 +223,26 @@ def _cross_checks(doc: Document, data: dict[str, Any], bp: Blueprint | None,
         stage = parse_stage(data.get("stage", Stage.AWS))
     except ValueError:
         stage = None
-    region = data.get("region", "ap-northeast-2")
     azs = bp.availability_zones if bp else _str_list(data.get("availability_zones"))
     if azs is None:
-        azs = ["ap-northeast-2a", "ap-northeast-2c"]
+        region = data.get("region", DEFAULT_REGION)
+        known = isinstance(region, str) and regions.is_region(region)
+        azs = (regions.default_zones(region) if known else None) or []
+    yield from zone_problems(doc, data, azs)
 
-    if isinstance(region, str) and _valid_region(region):
-        seen: set[str] = set()
-        for i, az in enumerate(azs):
-            if not (az.startswith(region) and len(az) == len(region) + 1 and az[-1].isalpha()):
-                yield doc.problem(("availability_zones", i),
-                                  f"'{az}' is not an Availability Zone of region {region} "
-                                  f"— use e.g. {region}a")
-            if az in seen:
-                yield doc.problem(("availability_zones", i),
-                                  f"'{az}' is listed twice — list each AZ once")
-            seen.add(az)
+    yield from name_problems(doc, data)
 
-    name, env = data.get("name"), data.get("environment", "prod")
-    if isinstance(name, str) and isinstance(env, str) and len(f"{name}-{env}") > 22:
-        yield doc.problem(("name",), f"'{name}-{env}' (name-environment) is "
-                                     f"{len(name) + len(env) + 1} characters; at most 22 fit "
-                                     "AWS's 32-character load balancer and target group "
-                                     "names — shorten the name or the environment")
-
-    network = _section(data, "network", Network)
-    if network is not None:
-        yield from _network_checks(doc, network, azs)
+    network, bad = _section(data, "network", Network)
+    if network is not None and usable(bad, "vpc_cidr", "subnets"):
+        yield from _network_checks(doc, network, azs, default_note(data, azs), bad)
+        yield from size_problems(doc, network, bad)
     for tier_key, model in (("web", Tier), ("app", AppTier)):
-        tier = _section(data, tier_key, model)
+        tier, bad = _section(data, tier_key, model)
         if tier is not None:
-            yield from _tier_checks(doc, tier_key, tier, base_dir)
-    database = _section(data, "database", Database)
+            yield from _tier_checks(doc, tier_key, tier, base_dir, bad)
+    database, bad = _section(data, "database", Database)
     if database is not None:
-        yield from _database_checks(doc, data, database, stage)
-
-
-def _valid_region(region: str) -> bool:
-    """Compare AZs only with a region that is itself valid (else one error, not many)."""
-    try:
-        check_region(region)
-    except ValueError:
-        return False
-    return True
+        yield from _database_checks(doc, data, database, stage, bad)
 
 
 def _str_list(value: Any) -> list[str] | None:
@@ -272,25 +251,29 @@ def _str_list(value: Any) -> list[str] | None:
     return None
 
 
-def _network_checks(doc: Document, net: Network, azs: list[str]) -> Iterator[Problem]:
+def _network_checks(doc: Document, net: Network, azs: list[str],
+                    note: str = "", bad: frozenset[str] = frozenset()) -> Iterator[Problem]:
     vpc = ipaddress.IPv4Network(net.vpc_cidr)
     size_problem = subnets.vpc_size_problem(vpc.prefixlen)
     if size_problem is not None:
         yield doc.problem(("network", "vpc_cidr"), size_problem)
         return
     if net.subnets is None:
+        if not usable(bad, "subnet_prefix_length"):
+            return
         try:
             subnets.derive(net.vpc_cidr, net.subnet_prefix_length, azs)
         except ValueError as exc:
             hint = "" if "—" in str(exc) else " — use a larger VPC or a longer prefix"
             field = "subnet_prefix_length" if ("network", "subnet_prefix_length") in \
                 doc.value_marks else "vpc_cidr"  # point at what the user wrote
-            yield doc.problem(("network", field), f"{exc}{hint}")
+            why = note if "AZs" in str(exc) else ""
+            yield doc.problem(("network", field), f"{exc}{why}{hint}")
         return
     for az in azs:
         if az not in net.subnets:
-            yield doc.problem(("network", "subnets"), f"no subnets given for AZ '{az}' — add "
-                                                  f"`{az}:` with public, app and data",
+            yield doc.problem(("network", "subnets"), f"no subnets given for AZ '{az}'{note} "
+                                                  f"— add `{az}:` with public, app and data",
                               key=True)
     seen: list[tuple[ipaddress.IPv4Network, PathKey]] = []
     for az, sset in net.subnets.items():
@@ -318,51 +301,71 @@ def _network_checks(doc: Document, net: Network, azs: list[str]) -> Iterator[Pro
             seen.append((cidr, path))
 
 
-def _tier_checks(doc: Document, key: str, tier: Tier,
-                 base_dir: Path | None) -> Iterator[Problem]:
-    if tier.min_size > tier.max_size:
+def _tier_checks(doc: Document, key: str, tier: Tier, base_dir: Path | None,
+                 bad: frozenset[str] = frozenset()) -> Iterator[Problem]:
+    if not usable(bad, "min_size", "max_size"):
+        pass
+    elif tier.min_size > tier.max_size:
         yield doc.problem((key, "min_size"),
                           f"min_size {tier.min_size} is larger than max_size {tier.max_size} "
                           "— lower min_size or raise max_size")
-    elif not tier.min_size <= tier.desired_capacity <= tier.max_size:
+    elif usable(bad, "desired_capacity") and \
+            not tier.min_size <= tier.desired_capacity <= tier.max_size:
         yield doc.problem((key, "desired_capacity"),
                           f"desired_capacity {tier.desired_capacity} must lie between "
                           f"min_size {tier.min_size} and max_size {tier.max_size} — pick a "
                           "value in that range")
-    if tier.user_data is not None and base_dir is not None:
-        # Issue 10: inside the project, a regular UTF-8 file of at most 16 KiB (userdata.py).
+    if tier.user_data is not None and base_dir is not None and usable(bad, "user_data"):
+        # Issue 10: inside the project, a regular UTF-8 file (userdata.py); then the tier
+        # module's own limit on the base64-encoded script.
         reason = userdata.problem(base_dir, tier.user_data)
         if reason is not None:
             yield doc.problem((key, "user_data"), reason)
+        elif 4 * math.ceil((base_dir / tier.user_data).stat().st_size / 3) \
+                > MAX_USER_DATA_BASE64:
+            size = (base_dir / tier.user_data).stat().st_size
+            yield doc.problem((key, "user_data"),
+                              f"'{tier.user_data}' is {size} bytes; base64-"
+                              "encoded it exceeds the 16,384 characters the tier module "
+                              "accepts (12 KiB of script) — keep it small and fetch the "
+                              "rest at boot")
 
 
 def _database_checks(doc: Document, data: dict[str, Any], db: Database,
-                     stage: Stage | None) -> Iterator[Problem]:
+                     stage: Stage | None, bad: frozenset[str] = frozenset()) -> Iterator[Problem]:
+    if not usable(bad, "engine"):
+        return  # every rule below depends on the engine
     facts = ENGINES[db.engine]
     raw = data.get("database") or {}
-    if facts.aurora and not aurora_accepts(db.instance_class):
+    cls_ok = usable(bad, "instance_class")
+    if cls_ok and facts.aurora and not aurora_accepts(db.instance_class):
         yield doc.problem(("database", "instance_class"),
                           f"Aurora does not offer {db.instance_class} — use a db.r*, "
                           "db.t3/t4g.medium or .large class")
-    if not facts.aurora and db.instance_class.startswith("db.serverless"):
+    if cls_ok and not facts.aurora and db.instance_class.startswith("db.serverless"):
         yield doc.problem(("database", "instance_class"),
                           "db.serverless exists only for Aurora engines — use a db.t3/db.r* "
                           "class or an aurora-* engine")
-    if db.instance_class in facts.too_small:
-        yield doc.problem(("database", "instance_class"),
-                          f"{db.engine} is not offered on {db.instance_class} (too small) "
-                          "— use a larger instance class")
-    if db.engine_version is not None and not version_matches(db.engine, db.engine_version):
+    if cls_ok and db.instance_class in facts.too_small:
+        given = "instance_class" in raw  # else the default: say so, point at the engine
+        yield doc.problem(("database", "instance_class" if given else "engine"),
+                          f"{db.engine} is not offered on {db.instance_class} (too small"
+                          f"{'' if given else '; it is the default instance_class'}) — "
+                          f"{'use' if given else 'set database.instance_class to'} a larger "
+                          "instance class")
+    if db.engine_version is not None and usable(bad, "engine_version") and \
+            not version_matches(db.engine, db.engine_version):
         majors = ", ".join(m.rstrip(".") for m in facts.version_majors)
         yield doc.problem(("database", "engine_version"),
                           f"'{db.engine_version}' is not a {db.engine} version — use one "
                           f"of the major versions {majors}")
-    if db.max_allocated_storage <= db.allocated_storage:
+    if usable(bad, "allocated_storage", "max_allocated_storage") and \
+            db.max_allocated_storage <= db.allocated_storage:
         yield doc.problem(("database", "max_allocated_storage"),
                           f"max_allocated_storage {db.max_allocated_storage} must be larger "
                           f"than allocated_storage {db.allocated_storage} — storage autoscaling "
                           f"grows up to it, e.g. {db.allocated_storage * 2}")
-    if "db_name" in raw and db.db_name is not None:
+    if "db_name" in raw and db.db_name is not None and usable(bad, "db_name"):
         if not facts.takes_db_name:
             yield doc.problem(("database", "db_name"),
                               f"{db.engine} creates no database at launch — remove db_name")
@@ -371,14 +374,16 @@ def _database_checks(doc: Document, data: dict[str, Any], db: Database,
                               f"{db.engine} database names have at most {facts.db_name_max} "
                               "characters — shorten it")
     multi_az = db.multi_az or (stage is not None and stage >= Stage.MULTI_AZ)
-    if db.multi_az is False and stage is not None and stage >= Stage.MULTI_AZ:
+    if not usable(bad, "multi_az"):
+        pass
+    elif db.multi_az is False and stage is not None and stage >= Stage.MULTI_AZ:
         yield doc.problem(("database", "multi_az"),
                           f"multi_az: false contradicts stage {stage.value}, which makes the "
                           "database Multi-AZ — remove it or target stage aws")
     elif multi_az and not facts.multi_az:
         yield doc.problem(("database", "engine"),
                           f"{db.engine} does not support Multi-AZ — use sqlserver-se or -ee")
-    if db.read_replicas and not facts.read_replicas:
+    if usable(bad, "read_replicas") and db.read_replicas and not facts.read_replicas:
         yield doc.problem(("database", "read_replicas"),
                           f"{db.engine} does not support read replicas — set "
                           "read_replicas: 0")
