@@ -214,3 +214,16 @@ def test_saved_plans_and_snapshots_are_0600(project: Path, fake_tf: tuple[Path, 
             for name in ("tfplan", "plan.json", "show.json", "blueprint.json"):
                 assert (state / "plan" / name).stat().st_mode & 0o777 == 0o600, name
     assert (state / "applied" / "blueprint.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_relative_out_gives_terraform_an_absolute_cli_config(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    """`tfgen plan --out out` runs Terraform inside out/: a relative config path broke init."""
+    from tfgen.terraform import TerraformEnv
+
+    monkeypatch.chdir(tmp_path)
+    env = TerraformEnv.managed(Path("out/.tfgen/terraform"), None, Path("cache"))
+    assert env.cli_config_file is not None and env.cli_config_file.is_absolute()
+    assert env.cli_config_file.is_file()
+    assert str(tmp_path / "cache") in env.cli_config_file.read_text()

@@ -265,7 +265,13 @@ class TerraformEnv:
         plugin_cache: Path | None,
         extra: Mapping[str, str] | None = None,
     ) -> TerraformEnv:
-        """Write tfgen's own CLI config into ``config_dir`` and use it."""
+        """Write tfgen's own CLI config into ``config_dir`` and use it.
+
+        Paths are made absolute: Terraform runs in the module's directory, so a relative
+        `--out` would otherwise point TF_CLI_CONFIG_FILE at a file that is not there.
+        """
+        config_dir = config_dir.absolute()
+        plugin_cache = plugin_cache.absolute() if plugin_cache is not None else None
         config_dir.mkdir(parents=True, exist_ok=True)
         if plugin_cache is not None:
             plugin_cache.mkdir(parents=True, exist_ok=True)
