@@ -186,6 +186,7 @@ class Database(_Model):
     read_replicas: int = Field(default=0, ge=0, le=5)
     db_name: str | None = Field(default="mall", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
     username: str = Field(default="mall_admin", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
+    app_user: str = Field(default="mall_app", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
 
 
 class Frontend(_Model):
