@@ -65,9 +65,10 @@ resource "aws_iam_role_policy_attachment" "ssm_managed_instance_core" {
 # AWS managed key aws/secretsmanager (the database module sets no
 # master_user_secret_kms_key_id), which needs no kms:Decrypt grant ("kms:Decrypt - required
 # only if you use a customer-managed KMS key", Secrets Manager GetSecretValue API
-# reference); a customer managed key would. rds-db:connect ARNs are arn:PARTITION:rds-db:REGION:ACCOUNT:dbuser:RESOURCE_ID/USER
-# (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html),
-# built by the database module.
+# reference); a customer managed key would. rds-db:connect ARNs are
+# arn:PARTITION:rds-db:REGION:ACCOUNT:dbuser:RESOURCE_ID/USER (Service Authorization
+# Reference, Amazon RDS IAM Authentication; for Aurora the cluster resource ID), built by
+# the database module.
 data "aws_iam_policy_document" "database" {
   count = var.database_access == null ? 0 : 1
 
