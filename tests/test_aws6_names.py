@@ -90,6 +90,8 @@ def unknown_names(files: dict[str, str]) -> list[str]:
                         if raw_name in PARSER_KEYS:
                             continue
                         where = f"{relpath}: {kind} {rtype}.{_label(raw_name)}"
+                        if not rtype.startswith("aws_"):
+                            continue  # built into Terraform (terraform_data), not the provider
                         if rtype not in SCHEMA[section]:
                             problems.append(f"{where}: type `{rtype}` is not in aws 6.x")
                             continue
