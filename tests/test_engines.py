@@ -82,7 +82,7 @@ def test_license_model_and_lifecycle_are_rendered(engine: str, license_model: st
     assert "engine_lifecycle_support = var.engine_lifecycle_support" in module
 
 
-def test_aurora_ignores_minor_drift_and_the_inventory_agrees() -> None:
+def test_aurora_cluster_ignores_engine_version_drift() -> None:
     module = render_blueprint(EXAMPLE).files["modules/database/main.tf"]
     cluster = module[module.index('resource "aws_rds_cluster" "this"'):]
     cluster = cluster[: cluster.index("\n}\n")]
