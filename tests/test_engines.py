@@ -132,3 +132,16 @@ def test_review_states_the_licence(tmp_path: Path) -> None:
     licence = [r.message for r in report.risks if r.kind == "licence" and r.subject == DB]
     assert licence and "bring-your-own-license" in licence[0]
     assert "standby and each read replica" in licence[0]
+
+
+def test_null_guards_in_validations_do_not_rely_on_short_circuit() -> None:
+    """Terraform 1.11 evaluates both sides of `||`: `x == null || contains(..., x)` fails
+    with "argument must not be null" when x is null (seen in a moto plan of the Aurora
+    variant, whose license_model is null). A guard must be a conditional, or the other
+    side must tolerate null (can/try)."""
+    rendered = render_blueprint(EXAMPLE, stage=Stage.AWS).files
+    bad = [f"{path}: {line.strip()}" for path, text in rendered.items()
+           if path.endswith("variables.tf") for line in text.splitlines()
+           if "condition" in line and "== null ||" in line
+           and not line.split("== null ||", 1)[1].lstrip().startswith(("can(", "try("))]
+    assert bad == []

@@ -189,7 +189,7 @@ variable "license_model" {
   default     = null
 
   validation {
-    condition     = var.license_model == null || contains(["general-public-license", "postgresql-license", "license-included", "bring-your-own-license"], var.license_model)
+    condition     = var.license_model == null ? true : contains(["general-public-license", "postgresql-license", "license-included", "bring-your-own-license"], var.license_model)
     error_message = "The license_model must be null or one of general-public-license, postgresql-license, license-included, bring-your-own-license."
   }
 }
@@ -200,7 +200,7 @@ variable "engine_lifecycle_support" {
   default     = null
 
   validation {
-    condition     = var.engine_lifecycle_support == null || contains(["open-source-rds-extended-support", "open-source-rds-extended-support-disabled"], var.engine_lifecycle_support)
+    condition     = var.engine_lifecycle_support == null ? true : contains(["open-source-rds-extended-support", "open-source-rds-extended-support-disabled"], var.engine_lifecycle_support)
     error_message = "The engine_lifecycle_support must be null, open-source-rds-extended-support or open-source-rds-extended-support-disabled."
   }
 }
