@@ -376,7 +376,7 @@ def _database(b: _Builder, ctx: RenderContext, name: str, sg: str, azs: list[str
             b.add(m, "aws_db_instance", "replica", {
                 "identifier": f"{name}-{key}", "replicate_source_db": Ref(primary, "identifier"),
                 **common, "port": d["port"], "storage_encrypted": True, "multi_az": False,
-                "vpc_security_group_ids": [Ref(sg)], "deletion_protection": protect}, key)
+                "vpc_security_group_ids": [Ref(sg)], "deletion_protection": False}, key)
         return
     # No engine_version: the cluster ignores changes to it (minor upgrades are AWS's; see
     # templates/modules/database/main.tf.j2), so a new value in the blueprint plans nothing.
