@@ -131,7 +131,7 @@ def test_engine_decides_port_version_and_logs(tmp_path: Path) -> None:
     data["database"] = {"engine": "postgres"}
     bp, _ = load_blueprint(write_blueprint(tmp_path, data))
     db = build_context(bp, "bp.yaml").values["database"]
-    assert (db["port"], db["engine_version"]) == (5432, "16")
+    assert (db["port"], db["engine_version"]) == (5432, "17")
     assert db["enabled_cloudwatch_logs_exports"] == ["postgresql", "upgrade"]
 
 

@@ -57,6 +57,13 @@ SOURCES: dict[tuple[str, str], tuple[int, str]] = {
     ("load_balancer", "name"): (2, "name environment"),
     ("load_balancer", "security_group_ids"): (1, ""), ("load_balancer", "subnet_ids"): (2, ""),
     ("load_balancer", "target_group_name_prefix"): (1, ""),
+    # E1 (issue 11): decided by tfgen from the engine, or passed from a blueprint field.
+    ("database", "engine_lifecycle_support"): (1, ""),
+    ("database", "license_model"): (1, ""),
+    ("database", "iam_db_user"): (1, "database.app_user"),
+    ("tier", "role"): (1, ""),
+    ("tier", "port"): (1, "web.port app.port"),
+    ("tier", "health_check_path"): (1, "web.health_check_path app.health_check_path"),
     ("load_balancer", "target_port"): (1, "web.port app.port"),
     ("load_balancer", "vpc_id"): (1, ""),
     ("network", "azs"): (5, "availability_zones network.vpc_cidr network.subnets "

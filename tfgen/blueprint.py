@@ -283,6 +283,7 @@ class Database(_Model):
     db_name: str | None = Field(default="mall", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
     username: Annotated[str, AfterValidator(_check_username)] = Field(
         default="mall_admin", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
+    app_user: str = Field(default="mall_app", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
 
 
 class Frontend(_Model):

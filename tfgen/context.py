@@ -13,7 +13,7 @@ from typing import Any
 
 from tfgen import hcl, state_backend, subnets, userdata
 from tfgen.blueprint import Blueprint, Tier, refuse_hidden
-from tfgen.engines import ENGINES
+from tfgen.engines import ENGINES, LIFECYCLE_DISABLED
 from tfgen.errors import InputError
 from tfgen.stages import Stage
 
@@ -59,6 +59,8 @@ class RenderContext:
     defaults: dict[str, str]
     values: dict[str, Any]
     user_data: dict[str, str | None] = field(default_factory=dict)
+    #: The app tier's /etc/tfgen/app.env entries: name -> HCL expression (tfgen/context.py).
+    database_env: dict[str, str] = field(default_factory=dict)
     files: tuple[TierFile, ...] = ()
     #: `backend "s3"` arguments as HCL literals; empty = local state (tfgen/state_backend.py).
     backend: dict[str, str] = field(default_factory=dict)
@@ -77,6 +79,7 @@ class RenderContext:
             "defaults": self.defaults,
             "v": self.values,
             "user_data": self.user_data,
+            "database_env": self.database_env,
             "modules": self.modules,
             "backend": self.backend,
             "required_version": self.required_version,
@@ -114,6 +117,27 @@ def _tier_value(tier: Tier) -> dict[str, Any]:
         "health_check_path": tier.health_check_path,
         "root_volume_size": tier.root_volume_size,
     }
+
+
+def database_env(db: dict[str, Any]) -> dict[str, str]:
+    """What the app needs to reach its database, as HCL expressions of the root module.
+
+    Passed as user-data environment (no extra resources, no extra IAM, nothing fetched at
+    boot) rather than SSM parameters; none of it is secret: the password stays in Secrets
+    Manager, read with the granted secretsmanager:GetSecretValue.
+    """
+    env = {
+        "AWS_REGION": "var.region",
+        "DB_ENGINE": "var.database.engine",
+        "DB_HOST": "module.database.endpoint",
+        "DB_PORT": "tostring(module.database.port)",
+        "DB_SECRET_ARN": "module.database.master_user_secret_arn",
+    }
+    if db["db_name"] is not None:
+        env["DB_NAME"] = "var.database.db_name"
+    if db["iam_db_user"] is not None:
+        env["DB_IAM_USER"] = "var.database.iam_db_user"
+    return dict(sorted(env.items()))
 
 
 def build_context(bp: Blueprint, source: str, base_dir: Path | None = None,
@@ -177,6 +201,9 @@ def build_context(bp: Blueprint, source: str, base_dir: Path | None = None,
             "backup_retention_period": db.backup_retention_days,
             "iam_database_authentication_enabled": engine.iam_auth,
             "enabled_cloudwatch_logs_exports": list(engine.log_exports),
+            "license_model": engine.license_model,
+            "engine_lifecycle_support": LIFECYCLE_DISABLED if engine.extended_support else None,
+            "iam_db_user": db.app_user if engine.iam_auth else None,
         },
     }
     modules = ["network", "security", "load_balancer", "tier", "database"]
@@ -218,6 +245,7 @@ def build_context(bp: Blueprint, source: str, base_dir: Path | None = None,
         user_data[key] = relpath
 
     return RenderContext(
+        database_env=database_env(values["database"]),
         source=source,
         stage=stage,
         header=header_for(source),

@@ -33,7 +33,8 @@ _HEADING = {"add": "added", "change": "changed in place", "replace": "replaced",
             "destroy": "destroyed"}
 _RISK_COLOUR = {"data-loss": "red", "exposure": "red"}
 _KIND_TITLE = {"data-loss": "data loss", "disruption": "downtime / disruption",
-               "exposure": "exposure", "security-chain": "security chain"}
+               "exposure": "exposure", "security-chain": "security chain",
+               "licence": "licence / support"}
 
 
 def show(value: Any, width: int = VALUE_WIDTH) -> str:

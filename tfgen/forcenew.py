@@ -35,6 +35,7 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "aws_lb_listener": frozenset({"load_balancer_arn"}),
     "aws_iam_role": frozenset({"name", "path"}),
     "aws_iam_role_policy_attachment": frozenset({"role", "policy_arn"}),
+    "aws_iam_role_policy": frozenset({"name", "role"}),
     "aws_iam_instance_profile": frozenset({"name"}),
     "aws_launch_template": frozenset({"name"}),
     "aws_autoscaling_group": frozenset({"name"}),

@@ -275,11 +275,33 @@ def _load_balancer(b: _Builder, module: str, name: str, *, internal: bool, subne
     return tg
 
 
-def _user_data_digest(ctx: RenderContext, tier: str) -> str | None:
+#: The tier module's default user data (templates/modules/tier/bootstrap.sh.tftpl.j2).
+BOOTSTRAP_TEMPLATE = "modules/tier/bootstrap.sh.tftpl"
+
+
+def _user_data_digest(ctx: RenderContext, tier: str) -> str:
     for extra in ctx.files:
         if extra.tier == tier:
             return "sha256:" + hashlib.sha256(extra.content.encode()).hexdigest()[:12]
-    return None
+    t = ctx.values[f"{tier}_tier"]
+    return f"default bootstrap (placeholder answering {t['health_check_path']} on {t['port']})"
+
+
+def _database_address(ctx: RenderContext) -> str:
+    """The database's writer resource: the DB instance, or the Aurora cluster."""
+    if ctx.values["database"]["engine"].startswith("aurora-"):
+        return address("database", "aws_rds_cluster", "this", 0)
+    return address("database", "aws_db_instance", "this", 0)
+
+
+def _app_environment(ctx: RenderContext) -> dict[str, Any]:
+    """The app tier's user-data environment (tfgen.context.database_env), resolved."""
+    v, db = ctx.values, _database_address(ctx)
+    known = {"AWS_REGION": v["region"], "DB_ENGINE": v["database"]["engine"],
+             "DB_HOST": Ref(db, "endpoint"), "DB_PORT": Ref(db, "port"),
+             "DB_SECRET_ARN": Ref(db, "master_user_secret_arn"),
+             "DB_NAME": v["database"]["db_name"], "DB_IAM_USER": v["database"]["iam_db_user"]}
+    return {key: known[key] for key in ctx.database_env}
 
 
 def _tier(b: _Builder, ctx: RenderContext, module: str, name: str, sg: str,
@@ -291,10 +313,24 @@ def _tier(b: _Builder, ctx: RenderContext, module: str, name: str, sg: str,
         "role": role_name, "policy_arn": SSM_POLICY}, tagged=False)
     profile = b.add(module, "aws_iam_instance_profile", "this", {"name": role_name,
                                                                  "role": Ref(role, "name")})
+    if module == "app":
+        d = ctx.values["database"]
+        db = _database_address(ctx)
+        grants = "secretsmanager:GetSecretValue on the database's master secret"
+        if d["iam_db_user"] is not None:
+            grants += f"; rds-db:connect as {d['iam_db_user']}"
+        b.add(module, "aws_iam_role_policy", "database", {
+            "name": "database-access", "role": role_name, "policy": grants,
+            "secret": Ref(db, "master_user_secret_arn"),
+            "db_resource_id": Ref(db, "cluster_resource_id" if "rds_cluster" in db
+                                  else "resource_id")}, 0, tagged=False)
     image = f"ssm:{t['ami_ssm_parameter']}" if t["ami_ssm_parameter"] else t["ami_id"]
+    own_script = any(extra.tier == module for extra in ctx.files)
     lt = b.add(module, "aws_launch_template", "this", {
         "name": name, "image_id": image, "instance_type": t["instance_type"],
         "vpc_security_group_ids": [Ref(sg)], "user_data": _user_data_digest(ctx, module),
+        "user_data_environment": _app_environment(ctx)
+        if module == "app" and not own_script else {},
         "root_volume_size": t["root_volume_size"],
         "iam_instance_profile": Ref(profile, "arn"), "http_tokens": "required"})
     asg = b.add(module, "aws_autoscaling_group", "this", {
@@ -333,6 +369,8 @@ def _database(b: _Builder, ctx: RenderContext, name: str, sg: str, azs: list[str
             "iam_database_authentication_enabled": d["iam_database_authentication_enabled"],
             "enabled_cloudwatch_logs_exports": d["enabled_cloudwatch_logs_exports"],
             "backup_retention_period": d["backup_retention_period"],
+            "license_model": d["license_model"],
+            "engine_lifecycle_support": d["engine_lifecycle_support"],
             "deletion_protection": protect, **final}, 0)
         for key in replicas:
             b.add(m, "aws_db_instance", "replica", {
@@ -340,8 +378,11 @@ def _database(b: _Builder, ctx: RenderContext, name: str, sg: str, azs: list[str
                 **common, "port": d["port"], "storage_encrypted": True, "multi_az": False,
                 "vpc_security_group_ids": [Ref(sg)], "deletion_protection": False}, key)
         return
+    # No engine_version: the cluster ignores changes to it (minor upgrades are AWS's; see
+    # templates/modules/database/main.tf.j2), so a new value in the blueprint plans nothing.
     cluster = b.add(m, "aws_rds_cluster", "this", {
-        "cluster_identifier": name, "engine": d["engine"], "engine_version": d["engine_version"],
+        "cluster_identifier": name, "engine": d["engine"],
+        "engine_lifecycle_support": d["engine_lifecycle_support"],
         "database_name": d["db_name"], "port": d["port"], "master_username": d["master_username"],
         "storage_encrypted": True, "db_subnet_group_name": Ref(group, "name"),
         "vpc_security_group_ids": [Ref(sg)],

@@ -59,9 +59,13 @@ DESCRIPTIONS: dict[str, str] = {
     "web.root_volume_size": "Encrypted gp3 root volume size, GiB.",
     "database.engine": "One of the article's engines: mysql, mariadb, postgres, oracle-se2, "
     "oracle-ee, sqlserver-ex/-web/-se/-ee, aurora-mysql, aurora-postgresql.",
-    "database.engine_version": "Engine version; default per engine (mysql 8.0, mariadb "
-    "10.11, postgres 16, oracle 19, sqlserver 16.00, aurora-mysql 8.0.mysql_aurora.3.08.0, "
-    "aurora-postgresql 16.6).",
+    "database.engine_version": "Engine version; default per engine (mysql 8.4, mariadb "
+    "11.8, postgres 17, oracle 19, sqlserver 16.00, aurora-mysql 8.0.mysql_aurora.3.10.3, "
+    "aurora-postgresql 17.7). A major past RDS end of standard support is refused "
+    "(calendar in tfgen/engines.py).",
+    "database.app_user": "Database user the app tier may connect as with IAM database "
+    "authentication (`rds-db:connect`, MySQL/MariaDB/PostgreSQL/Aurora); create it in "
+    "the database yourself.",
     "database.instance_class": "DB instance class; Aurora accepts only db.r*, db.x2g and "
     "db.t3/t4g medium/large.",
     "database.allocated_storage": "Initial storage, GiB (not used by Aurora).",

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from tfgen.diff import DiffReport, ResourceChange
     from tfgen.inventory import Inventory
 
-KINDS = ("data-loss", "disruption", "exposure", "security-chain")
+KINDS = ("data-loss", "disruption", "exposure", "security-chain", "licence")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ def assess(report: DiffReport) -> list[Risk]:
     for change in report.resources:
         risks.extend(_data_loss(change))
         risks.extend(_disruption(change))
+        risks.extend(_licence(change))
     risks.extend(_exposure(report))
     risks.extend(_chain(report.old.resources, report.new.resources))
     order = {k: i for i, k in enumerate(KINDS)}
@@ -82,6 +83,40 @@ def _data_loss(change: ResourceChange) -> list[Risk]:
                      f"the NAT gateway's public IP address is {verb} and released: partners "
                      "that allow-list the shop's outbound address must be told the new one")]
     return []
+
+
+_LICENCE_TEXT = {
+    "general-public-license": "open-source engine, no licence to buy (general-public-license)",
+    "postgresql-license": "open-source engine, no licence to buy (postgresql-license)",
+    "license-included": "the licence is included in the hourly RDS price (license-included)",
+    "bring-your-own-license": "bring-your-own-license: you must already hold a licence for "
+    "every host it runs on — the Multi-AZ standby and each read replica included",
+}
+
+
+def _licence(change: ResourceChange) -> list[Risk]:
+    """What a new (or re-licensed) database costs beyond its instances: licence, support."""
+    new = change.new.args if change.new else None
+    if new is None or change.type not in ("aws_db_instance", "aws_rds_cluster") \
+            or "replicate_source_db" in new:
+        return []
+    relevant = ("license_model", "engine_lifecycle_support")
+    if change.action == "change" and not any(_arg(change, n) for n in relevant):
+        return []
+    if change.action not in ("add", "replace", "change"):
+        return []
+    name = new.get("identifier") or new.get("cluster_identifier")
+    parts = [f"database {name} ({new.get('engine')})"]
+    model = new.get("license_model")
+    parts.append(_LICENCE_TEXT.get(model, f"licence model {model}") if model
+                 else "licence included in Aurora pricing")
+    if new.get("engine_lifecycle_support") == "open-source-rds-extended-support-disabled":
+        parts.append("RDS Extended Support is off: no surcharge, but once the major leaves "
+                     "standard support AWS upgrades it (plan the upgrade before)")
+    if change.type == "aws_rds_cluster":
+        parts.append("Terraform ignores its engine_version after creation (AWS applies minor "
+                     "upgrades; a major upgrade is done with aws rds modify-db-cluster)")
+    return [Risk("licence", change.address, "; ".join(parts))]
 
 
 def _disruption(change: ResourceChange) -> list[Risk]:

@@ -20,7 +20,14 @@ from pydantic import BaseModel, ValidationError
 
 from tfgen import hints, regions, subnets, userdata
 from tfgen.blueprint import DEFAULT_REGION, AppTier, Blueprint, Database, Network, Tier
-from tfgen.engines import ENGINES, aurora_accepts, version_matches
+from tfgen.engines import (
+    ENGINES,
+    aurora_accepts,
+    calendar_today,
+    past_standard_support,
+    supported_majors,
+    version_matches,
+)
 from tfgen.errors import BlueprintInvalid, Problem
 from tfgen.layers import load_layers
 from tfgen.loader import Document, PathKey
@@ -359,6 +366,16 @@ def _database_checks(doc: Document, data: dict[str, Any], db: Database,
         yield doc.problem(("database", "engine_version"),
                           f"'{db.engine_version}' is not a {db.engine} version — use one "
                           f"of the major versions {majors}")
+    elif usable(bad, "engine_version"):
+        version = db.engine_version or facts.default_version
+        today = calendar_today()
+        ended = past_standard_support(db.engine, version, today)
+        if ended is not None:
+            current = ", ".join(supported_majors(db.engine, today))
+            yield doc.problem(("database", "engine_version"),
+                              f"{db.engine} {version} left RDS standard support on {ended} "
+                              "(a new database would start in paid Extended Support) — "
+                              f"use a current major: {current}")
     if usable(bad, "allocated_storage", "max_allocated_storage") and \
             db.max_allocated_storage <= db.allocated_storage:
         yield doc.problem(("database", "max_allocated_storage"),

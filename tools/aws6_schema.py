@@ -53,6 +53,7 @@ DEFAULT_RESOURCES = [
     "aws_lb_listener",
     "aws_iam_role",
     "aws_iam_role_policy_attachment",
+    "aws_iam_role_policy",
     "aws_iam_instance_profile",
     "aws_launch_template",
     "aws_autoscaling_group",

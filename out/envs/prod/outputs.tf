@@ -31,6 +31,11 @@ output "database_endpoint" {
   value       = module.database.endpoint
 }
 
+output "database_port" {
+  description = "Port the database listens on."
+  value       = module.database.port
+}
+
 output "database_master_user_secret_arn" {
   description = "ARN of the Secrets Manager secret RDS manages for the master user."
   value       = module.database.master_user_secret_arn

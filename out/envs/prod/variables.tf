@@ -150,10 +150,13 @@ variable "database" {
     backup_retention_period             = number
     iam_database_authentication_enabled = bool
     enabled_cloudwatch_logs_exports     = list(string)
+    license_model                       = string
+    engine_lifecycle_support            = string
+    iam_db_user                         = string
   })
   default = {
     engine                              = "mysql"
-    engine_version                      = "8.0"
+    engine_version                      = "8.4"
     instance_class                      = "db.t3.medium"
     allocated_storage                   = 50
     max_allocated_storage               = 200
@@ -166,6 +169,9 @@ variable "database" {
     backup_retention_period             = 14
     iam_database_authentication_enabled = true
     enabled_cloudwatch_logs_exports     = ["error", "slowquery"]
+    license_model                       = "general-public-license"
+    engine_lifecycle_support            = "open-source-rds-extended-support-disabled"
+    iam_db_user                         = "mall_app"
   }
 
   validation {

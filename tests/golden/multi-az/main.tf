@@ -90,6 +90,9 @@ module "web" {
   ami_ssm_parameter  = var.web_tier.ami_ssm_parameter
   ami_id             = var.web_tier.ami_id
   user_data          = null
+  role               = "web"
+  port               = var.web_tier.port
+  health_check_path  = var.web_tier.health_check_path
   min_size           = var.web_tier.min_size
   max_size           = var.web_tier.max_size
   desired_capacity   = var.web_tier.desired_capacity
@@ -130,12 +133,34 @@ module "app" {
   ami_ssm_parameter  = var.app_tier.ami_ssm_parameter
   ami_id             = var.app_tier.ami_id
   user_data          = null
+  role               = "app"
+  port               = var.app_tier.port
+  health_check_path  = var.app_tier.health_check_path
   min_size           = var.app_tier.min_size
   max_size           = var.app_tier.max_size
   desired_capacity   = var.app_tier.desired_capacity
   cpu_target         = var.app_tier.cpu_target
   root_volume_size   = var.app_tier.root_volume_size
   tags               = local.tags
+
+  # Only the app tier reaches the database: it may read the RDS-managed master secret
+  # (and, with IAM database authentication, connect as var.database.iam_db_user).
+  database_access = {
+    secret_arn   = module.database.master_user_secret_arn
+    connect_arns = module.database.iam_db_user_arns
+  }
+
+  # What the application needs to connect, in /etc/tfgen/app.env (default bootstrap) —
+  # no secret here: the password is read from Secrets Manager at run time.
+  environment = {
+    AWS_REGION    = var.region
+    DB_ENGINE     = var.database.engine
+    DB_HOST       = module.database.endpoint
+    DB_IAM_USER   = var.database.iam_db_user
+    DB_NAME       = var.database.db_name
+    DB_PORT       = tostring(module.database.port)
+    DB_SECRET_ARN = module.database.master_user_secret_arn
+  }
 }
 
 module "database" {
@@ -157,6 +182,9 @@ module "database" {
   deletion_protection                 = var.deletion_protection
   iam_database_authentication_enabled = var.database.iam_database_authentication_enabled
   enabled_cloudwatch_logs_exports     = var.database.enabled_cloudwatch_logs_exports
+  license_model                       = var.database.license_model
+  engine_lifecycle_support            = var.database.engine_lifecycle_support
+  iam_db_user                         = var.database.iam_db_user
   subnet_ids                          = values(module.network.data_subnet_ids)
   security_group_ids                  = [module.security.db_security_group_id]
   availability_zones                  = local.azs

@@ -182,3 +182,36 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "license_model" {
+  description = "Licence model of the DB instance: general-public-license (MySQL, MariaDB), postgresql-license, license-included (SQL Server, Oracle SE2) or bring-your-own-license (Oracle EE); null for Aurora, whose cluster sets it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.license_model == null ? true : contains(["general-public-license", "postgresql-license", "license-included", "bring-your-own-license"], var.license_model)
+    error_message = "The license_model must be null or one of general-public-license, postgresql-license, license-included, bring-your-own-license."
+  }
+}
+
+variable "engine_lifecycle_support" {
+  description = "RDS Extended Support enrolment (MySQL, PostgreSQL, Aurora): open-source-rds-extended-support (paid after the end of standard support) or open-source-rds-extended-support-disabled; null for engines without Extended Support."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.engine_lifecycle_support == null ? true : contains(["open-source-rds-extended-support", "open-source-rds-extended-support-disabled"], var.engine_lifecycle_support)
+    error_message = "The engine_lifecycle_support must be null, open-source-rds-extended-support or open-source-rds-extended-support-disabled."
+  }
+}
+
+variable "iam_db_user" {
+  description = "Database user the app tier may connect as with IAM database authentication (the user of the iam_db_user_arns output; create it in the database)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.iam_db_user == null || can(regex("^[A-Za-z][A-Za-z0-9_]{0,15}$", var.iam_db_user))
+    error_message = "The iam_db_user must be null or 1 to 16 letters, digits and underscores beginning with a letter."
+  }
+}

@@ -11,6 +11,15 @@ locals {
   image_id    = local.use_ssm_ami ? try(data.aws_ssm_parameter.ami[0].insecure_value, null) : var.ami_id
 
   instance_role_name = "${var.name}-instance"
+
+  # The user's own script, or the default bootstrap: a placeholder service answering the
+  # health check (bootstrap.sh.tftpl), so a fresh stack comes up healthy.
+  user_data = var.user_data != null ? var.user_data : templatefile("${path.module}/bootstrap.sh.tftpl", {
+    tier        = var.role
+    port        = var.port
+    health_path = var.health_check_path
+    environment = var.environment
+  })
 }
 
 # The AMI ID is read at plan time: a new AMI published under the parameter gives a new
@@ -51,6 +60,45 @@ resource "aws_iam_role_policy_attachment" "ssm_managed_instance_core" {
   policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
 }
 
+# Database access, for the app tier only: read the RDS-managed master secret, and connect
+# as one database user with IAM database authentication. The secret is encrypted with the
+# AWS managed key aws/secretsmanager (the database module sets no
+# master_user_secret_kms_key_id), which needs no kms:Decrypt grant ("kms:Decrypt - required
+# only if you use a customer-managed KMS key", Secrets Manager GetSecretValue API
+# reference); a customer managed key would. rds-db:connect ARNs are
+# arn:PARTITION:rds-db:REGION:ACCOUNT:dbuser:RESOURCE_ID/USER (Service Authorization
+# Reference, Amazon RDS IAM Authentication; for Aurora the cluster resource ID), built by
+# the database module.
+data "aws_iam_policy_document" "database" {
+  count = var.database_access == null ? 0 : 1
+
+  statement {
+    sid       = "ReadDatabaseMasterSecret"
+    effect    = "Allow"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.database_access.secret_arn]
+  }
+
+  dynamic "statement" {
+    for_each = length(var.database_access.connect_arns) > 0 ? [1] : []
+
+    content {
+      sid       = "ConnectAsDatabaseUser"
+      effect    = "Allow"
+      actions   = ["rds-db:connect"]
+      resources = var.database_access.connect_arns
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "database" {
+  count = var.database_access == null ? 0 : 1
+
+  name   = "database-access"
+  role   = aws_iam_role.this.name
+  policy = data.aws_iam_policy_document.database[0].json
+}
+
 resource "aws_iam_instance_profile" "this" {
   name = local.instance_role_name
   role = aws_iam_role.this.name
@@ -69,7 +117,7 @@ resource "aws_launch_template" "this" {
   image_id               = local.image_id
   instance_type          = var.instance_type
   vpc_security_group_ids = var.security_group_ids
-  user_data              = var.user_data == null ? null : base64encode(var.user_data)
+  user_data              = base64encode(local.user_data)
 
   update_default_version = true
 
@@ -119,7 +167,7 @@ resource "aws_launch_template" "this" {
   }
 
   # The instance profile must be usable before an instance is launched with it.
-  depends_on = [aws_iam_role_policy_attachment.ssm_managed_instance_core]
+  depends_on = [aws_iam_role_policy_attachment.ssm_managed_instance_core, aws_iam_role_policy.database]
 }
 
 ################################################################################

@@ -69,7 +69,7 @@ variable "ami_id" {
 }
 
 variable "user_data" {
-  description = "User data script in plain text (the module base64-encodes it), or null for none."
+  description = "User data script in plain text (the module base64-encodes it), or null for the default bootstrap: a placeholder service answering health_check_path on port (bootstrap.sh.tftpl)."
   type        = string
   default     = null
 
@@ -77,6 +77,51 @@ variable "user_data" {
     condition     = try(length(base64encode(var.user_data)) <= 16384, var.user_data == null)
     error_message = "The user_data must be at most 16384 bytes once base64-encoded (the EC2 limit)."
   }
+}
+
+variable "role" {
+  description = "Role of the tier (\"web\" or \"app\"): names the settings file /etc/tfgen/<role>.env the default bootstrap writes."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]+$", var.role))
+    error_message = "The role must be lowercase letters, for example \"app\"."
+  }
+}
+
+variable "port" {
+  description = "Port the instances serve on (the target group's port); the default bootstrap listens on it."
+  type        = number
+
+  validation {
+    condition     = var.port >= 1 && var.port <= 65535 && floor(var.port) == var.port
+    error_message = "The port must be an integer from 1 to 65535."
+  }
+}
+
+variable "health_check_path" {
+  description = "Path the load balancer's health check requests; the default bootstrap answers it with 200."
+  type        = string
+
+  validation {
+    condition     = can(regex("^/[^ ]*$", var.health_check_path))
+    error_message = "The health_check_path must begin with \"/\" and contain no spaces."
+  }
+}
+
+variable "environment" {
+  description = "Settings the default bootstrap writes to /etc/tfgen/<role>.env for the application (for the app tier: how to reach the database). Not used with user_data."
+  type        = map(string)
+  default     = {}
+}
+
+variable "database_access" {
+  description = "For a tier that uses the database: the ARN of the RDS-managed master secret it may read (secretsmanager:GetSecretValue) and the rds-db:connect ARNs of the database users it may connect as (empty without IAM database authentication). Null: no database access."
+  type = object({
+    secret_arn   = string
+    connect_arns = list(string)
+  })
+  default = null
 }
 
 variable "min_size" {

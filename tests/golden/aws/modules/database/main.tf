@@ -20,6 +20,10 @@ locals {
   max_read_replicas   = contains(["sqlserver-ee", "oracle-ee"], var.engine) ? 5 : 15
   iam_auth_engines    = ["mysql", "mariadb", "postgres", "aurora-mysql", "aurora-postgresql"]
 
+  # arn:PARTITION:rds:REGION:ACCOUNT:db:NAME (or :cluster:NAME): what rds-db:connect ARNs
+  # are built from, so no partition is hard-coded.
+  arn_parts = split(":", try(aws_db_instance.this[0].arn, aws_rds_cluster.this[0].arn))
+
   # Read replicas keyed by a stable name, so a change of the count only adds or removes
   # the last ones and never renames the others.
   replica_numbers = range(1, var.read_replica_count + 1)
@@ -139,6 +143,12 @@ resource "aws_db_instance" "this" {
   db_name        = var.db_name
   port           = var.port
 
+  # Explicit, not the API defaults: the licence model per engine (Oracle EE is
+  # bring-your-own-licence on every host, standby and replicas included), and no paid RDS
+  # Extended Support past the end of standard support (null where it does not apply).
+  license_model            = var.license_model
+  engine_lifecycle_support = var.engine_lifecycle_support
+
   # RDS generates the master password and keeps it in Secrets Manager.
   username                    = var.master_username
   manage_master_user_password = true
@@ -220,11 +230,12 @@ resource "aws_rds_cluster" "this" {
 
   count = local.is_aurora ? 1 : 0
 
-  cluster_identifier = var.name
-  engine             = var.engine
-  engine_version     = var.engine_version
-  database_name      = var.db_name
-  port               = var.port
+  cluster_identifier       = var.name
+  engine                   = var.engine
+  engine_version           = var.engine_version
+  database_name            = var.db_name
+  port                     = var.port
+  engine_lifecycle_support = var.engine_lifecycle_support
 
   # RDS generates the master password and keeps it in Secrets Manager.
   master_username             = var.master_username
@@ -248,6 +259,19 @@ resource "aws_rds_cluster" "this" {
   deletion_protection       = var.deletion_protection
 
   tags = local.tags
+
+  # Aurora takes an exact minor (for example "17.7"), and with auto_minor_version_upgrade
+  # on its instances AWS moves the cluster to newer minors; Terraform would then plan a
+  # downgrade that RDS refuses ("Cannot upgrade aurora-postgresql from 10.14 to 10.13",
+  # terraform-aws-modules/terraform-aws-rds-aurora#228). A DB instance avoids this by
+  # naming only the major ("17"), which the provider matches against the running minor;
+  # for Aurora the API documents exact versions only, so the drift is ignored on purpose.
+  # The cost: a later engine_version change in the blueprint is not applied either — a
+  # major upgrade of Aurora is done outside Terraform (aws rds modify-db-cluster
+  # --engine-version ... --allow-major-version-upgrade), then the blueprint is updated.
+  lifecycle {
+    ignore_changes = [engine_version]
+  }
 }
 
 # The writer: created before the readers so that it, in the first zone, becomes the writer.

@@ -33,3 +33,16 @@ output "replica_endpoints" {
     try(aws_rds_cluster_instance.reader["replica-${n}"].endpoint, aws_db_instance.replica["replica-${n}"].address)
   ]
 }
+
+output "resource_id" {
+  description = "Region-unique, immutable resource ID of the DB instance (db-...) or Aurora cluster (cluster-...): the resource part of rds-db:connect ARNs."
+  value       = try(aws_db_instance.this[0].resource_id, aws_rds_cluster.this[0].cluster_resource_id)
+}
+
+output "iam_db_user_arns" {
+  description = "rds-db:connect ARNs of iam_db_user (arn:PARTITION:rds-db:REGION:ACCOUNT:dbuser:RESOURCE_ID/USER), partition, Region and account taken from the database's own ARN; empty without IAM database authentication."
+  value = var.iam_database_authentication_enabled && var.iam_db_user != null ? [
+    format("arn:%s:rds-db:%s:%s:dbuser:%s/%s", local.arn_parts[1], local.arn_parts[3], local.arn_parts[4],
+    try(aws_db_instance.this[0].resource_id, aws_rds_cluster.this[0].cluster_resource_id), var.iam_db_user)
+  ] : []
+}
