@@ -86,6 +86,8 @@ def unknown_names(files: dict[str, str]) -> list[str]:
             for block in parsed.get(kind, []):
                 for raw_type, named in block.items():
                     rtype = _label(raw_type)
+                    if not rtype.startswith("aws_"):
+                        continue  # terraform_data & co. are built into Terraform itself
                     for raw_name, body in named.items():
                         if raw_name in PARSER_KEYS:
                             continue

@@ -92,7 +92,7 @@ def test_static_web_to_multi_az_brings_the_web_tier_back() -> None:
     assert acts["module.internal_alb.aws_lb.this"] == "add"
     assert acts["module.static_site.aws_s3_bucket.this"] == "destroy"
     assert acts["module.network.aws_vpc_endpoint.s3[0]"] == "destroy"
-    assert any("shopping-mall-prod-frontend-apne2" in r for r in _risks(report, "data-loss"))
+    assert any("shopping-mall-demo-frontend-apne2" in r for r in _risks(report, "data-loss"))
     assert any("app tier now admits the internal ALB" in r
                for r in _risks(report, "security-chain"))
     assert "web tier" in report.narrative[0].text
@@ -151,7 +151,7 @@ def test_changes_exit_3_with_exit_code_and_0_without() -> None:
 def test_renamed_bucket_is_a_replacement_with_data_loss(tmp_path: Path) -> None:
     data = example_data()
     old = write_blueprint(tmp_path, data, "old.yaml")
-    data["frontend"]["bucket_name"] = "shopping-mall-prod-frontend-v2"
+    data["frontend"]["bucket_name"] = "shopping-mall-demo-frontend-v2"
     new = write_blueprint(tmp_path, data, "new.yaml")
     report = diff_sides(str(old), str(new))
     acts = _actions(report)
@@ -160,9 +160,9 @@ def test_renamed_bucket_is_a_replacement_with_data_loss(tmp_path: Path) -> None:
     assert acts["module.cdn.aws_s3_bucket_policy.this"] == "replace"
     assert acts["module.cdn.aws_cloudfront_distribution.this"] == "change"
     [loss] = _risks(report, "data-loss")
-    assert "shopping-mall-prod-frontend-apne2" in loss and "replaced" in loss
+    assert "shopping-mall-demo-frontend-apne2" in loss and "replaced" in loss
     assert [(c.path, c.new) for c in report.blueprint_changes] == [
-        ("frontend.bucket_name", "shopping-mall-prod-frontend-v2")]
+        ("frontend.bucket_name", "shopping-mall-demo-frontend-v2")]
 
 
 def test_changed_instance_type_updates_the_launch_template_with_instance_refresh(

@@ -33,6 +33,7 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "aws_lb": frozenset({"name", "internal", "load_balancer_type"}),
     "aws_lb_target_group": frozenset({"name", "port", "protocol", "target_type"}),
     "aws_lb_listener": frozenset({"load_balancer_arn"}),
+    "aws_lb_listener_rule": frozenset({"listener_arn"}),
     "aws_iam_role": frozenset({"name", "path"}),
     "aws_iam_role_policy_attachment": frozenset({"role", "policy_arn"}),
     "aws_iam_instance_profile": frozenset({"name"}),

@@ -18,7 +18,7 @@ variable "name" {
 variable "environment" {
   description = "Environment name (prod, staging, dev …); part of every resource name."
   type        = string
-  default     = "prod"
+  default     = "demo"
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]*[a-z0-9]$", var.environment))
@@ -224,7 +224,7 @@ variable "dns" {
   })
   default = {
     zone_name           = "example.com"
-    record_name         = "shop.example.com"
+    record_name         = "shop-demo.example.com"
     create_health_check = true
     health_check_path   = "/"
   }

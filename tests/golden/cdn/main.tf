@@ -70,6 +70,10 @@ module "alb" {
   health_check_path   = var.app_tier.health_check_path
   deletion_protection = var.deletion_protection
   tags                = local.tags
+
+  # Forward only requests carrying CloudFront's secret header; all others get 403.
+  origin_verify_enabled = true
+  origin_verify_header  = module.cdn.origin_verify_header
 }
 
 module "app" {
@@ -150,6 +154,8 @@ module "cdn" {
   api_path_pattern            = var.cdn.api_path_pattern
   price_class                 = var.cdn.price_class
   static_default_ttl          = var.cdn.static_default_ttl
+  index_document              = var.frontend.index_document
+  error_document              = var.frontend.error_document
   aliases                     = [var.dns.record_name]
   certificate_arn             = module.cdn_certificate.certificate_arn
   tags                        = local.tags
@@ -165,7 +171,11 @@ module "dns" {
   tags                = local.tags
 
   # Route 53 points the domain at CloudFront; CloudFront reaches the ALB as origin.<name>.
-  create_ipv6_record = true
+  # EvaluateTargetHealth must be false for a CloudFront target (Route 53 API Reference,
+  # AliasTarget: "You can't set EvaluateTargetHealth to true when the alias target is a
+  # CloudFront distribution").
+  create_ipv6_record     = true
+  evaluate_target_health = false
   alias_target = {
     dns_name = module.cdn.domain_name
     zone_id  = module.cdn.hosted_zone_id

@@ -18,7 +18,7 @@ variable "name" {
 variable "environment" {
   description = "Environment name (prod, staging, dev …); part of every resource name."
   type        = string
-  default     = "prod"
+  default     = "demo"
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]*[a-z0-9]$", var.environment))
@@ -184,7 +184,7 @@ variable "frontend" {
     error_document = string
   })
   default = {
-    bucket_name    = "shopping-mall-prod-frontend-apne2"
+    bucket_name    = "shopping-mall-demo-frontend-apne2"
     index_document = "index.html"
     error_document = "error.html"
   }
@@ -205,7 +205,7 @@ variable "dns" {
   })
   default = {
     zone_name           = "example.com"
-    record_name         = "shop.example.com"
+    record_name         = "shop-demo.example.com"
     create_health_check = true
     health_check_path   = "/"
   }
