@@ -23,6 +23,8 @@ from tfgen.stages import Stage
 BP = str(EXAMPLE)
 DB = "module.database.aws_db_instance.this[0]"
 REPLICA = 'module.database.aws_db_instance.replica["replica-1"]'
+REPLICA_LOGS = ('module.database.aws_cloudwatch_log_group.rds['
+                '"/aws/rds/instance/shopping-mall-demo-db-replica-1/error"]')
 
 
 def _diff(old: str, new: str) -> DiffReport:
@@ -46,7 +48,7 @@ def _run(*args: str) -> Any:
 def test_aws_to_multi_az_changes_the_database_in_place_with_a_standby_note() -> None:
     report = _diff("aws", "multi-az")
     # The example asks for one read replica: replicas arrive with stage multi-az too.
-    assert _actions(report) == {DB: "change", REPLICA: "add"}
+    assert _actions(report) == {DB: "change", REPLICA: "add", REPLICA_LOGS: "add"}
     [db] = [r for r in report.resources if r.address == DB]
     assert [(c.name, c.old, c.new) for c in db.changes] == [("multi_az", False, True)]
     [note] = _risks(report, "disruption")
@@ -54,12 +56,12 @@ def test_aws_to_multi_az_changes_the_database_in_place_with_a_standby_note() -> 
     assert _risks(report, "data-loss") == []
     assert [(s.from_stage, s.to_stage) for s in report.narrative] == [("aws", "multi-az")]
     assert "Multi-AZ keeps a synchronous standby" in report.narrative[0].text
-    assert report.counts() == {"add": 1, "change": 1, "replace": 0, "destroy": 0}
+    assert report.counts() == {"add": 2, "change": 1, "replace": 0, "destroy": 0}
 
 
 def test_multi_az_to_aws_removes_the_standby() -> None:
     report = _diff("multi-az", "aws")
-    assert _actions(report) == {DB: "change", REPLICA: "destroy"}
+    assert _actions(report) == {DB: "change", REPLICA: "destroy", REPLICA_LOGS: "destroy"}
     assert any("standby is removed" in r for r in _risks(report, "disruption"))
     assert "single database instance" in report.narrative[0].text
 
@@ -240,7 +242,7 @@ def test_json_is_versioned_and_complete() -> None:
     assert data["version"] == 1
     assert data["summary"]["change"] == 1
     assert data["summary"]["modules"] == {
-        "database": {"add": 1, "change": 1, "replace": 0, "destroy": 0}}
+        "database": {"add": 2, "change": 1, "replace": 0, "destroy": 0}}
     [db] = [r for r in data["resources"] if r["address"] == DB]
     assert db["changes"][0] == {
         "argument": "multi_az", "old": False, "new": True, "forces_replacement": False,

@@ -54,6 +54,8 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "aws_s3_bucket_server_side_encryption_configuration": frozenset({"bucket"}),
     "aws_s3_bucket_website_configuration": frozenset({"bucket"}),
     "aws_s3_bucket_policy": frozenset({"bucket"}),
+    "aws_s3_bucket_lifecycle_configuration": frozenset({"bucket"}),
+    "aws_cloudwatch_log_group": frozenset({"name"}),
 }
 
 

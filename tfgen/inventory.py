@@ -319,6 +319,13 @@ def _database(b: _Builder, ctx: RenderContext, name: str, sg: str, azs: list[str
     group = b.add(m, "aws_db_subnet_group", "this", {"name": name, "subnet_ids": "data subnets"})
     aurora = d["engine"].startswith("aurora-")
     replicas = [f"replica-{n}" for n in range(1, d["read_replica_count"] + 1)]
+    # Log groups created before RDS exports into them, so that they have a retention.
+    prefixes = [f"/aws/rds/cluster/{name}"] if aurora else [
+        f"/aws/rds/instance/{name}", *(f"/aws/rds/instance/{name}-{k}" for k in replicas)]
+    for log_group in sorted(f"{p}/{log}" for p in prefixes
+                            for log in d["enabled_cloudwatch_logs_exports"]):
+        b.add(m, "aws_cloudwatch_log_group", "rds", {"name": log_group,
+                                                     "retention_in_days": 365}, log_group)
     common = {"instance_class": d["instance_class"], "publicly_accessible": False}
     if not aurora:
         primary = b.add(m, "aws_db_instance", "this", {
@@ -375,6 +382,9 @@ def _static_site(b: _Builder, ctx: RenderContext) -> str:
         **plain, "block_public_acls": True, "ignore_public_acls": True,
         "block_public_policy": not public, "restrict_public_buckets": not public}, tagged=False)
     b.add(m, "aws_s3_bucket_versioning", "this", {**plain, "status": "Enabled"}, tagged=False)
+    b.add(m, "aws_s3_bucket_lifecycle_configuration", "this", {
+        **plain, "noncurrent_version_expiration": "after 30 days, newest 3 kept",
+        "abort_incomplete_multipart_upload_days": 7}, tagged=False)
     b.add(m, "aws_s3_bucket_server_side_encryption_configuration", "this",
           {**plain, "sse_algorithm": "AES256"}, tagged=False)
     if public:

@@ -201,7 +201,7 @@ variable "database" {
     read_replica_count                  = 0
     backup_retention_period             = 1
     iam_database_authentication_enabled = true
-    enabled_cloudwatch_logs_exports     = ["error", "slowquery"]
+    enabled_cloudwatch_logs_exports     = ["error"]
   }
 
   validation {

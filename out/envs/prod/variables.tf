@@ -163,7 +163,7 @@ variable "database" {
     read_replica_count                  = 1
     backup_retention_period             = 14
     iam_database_authentication_enabled = true
-    enabled_cloudwatch_logs_exports     = ["error", "slowquery"]
+    enabled_cloudwatch_logs_exports     = ["error"]
   }
 
   validation {
@@ -226,7 +226,7 @@ variable "dns" {
   default = {
     zone_name           = "example.com"
     record_name         = "shop.example.com"
-    create_health_check = true
+    create_health_check = false
     health_check_path   = "/"
   }
 

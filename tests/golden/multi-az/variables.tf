@@ -200,7 +200,7 @@ variable "database" {
     read_replica_count                  = 1
     backup_retention_period             = 14
     iam_database_authentication_enabled = true
-    enabled_cloudwatch_logs_exports     = ["error", "slowquery"]
+    enabled_cloudwatch_logs_exports     = ["error"]
   }
 
   validation {
@@ -225,7 +225,7 @@ variable "dns" {
   default = {
     zone_name           = "example.com"
     record_name         = "shop-demo.example.com"
-    create_health_check = true
+    create_health_check = false
     health_check_path   = "/"
   }
 

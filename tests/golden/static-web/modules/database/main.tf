@@ -146,6 +146,9 @@ resource "aws_db_instance" "this" {
   auto_minor_version_upgrade = true
 
   tags = local.tags
+
+  # The log groups exist (with a retention) before RDS starts exporting (logs.tf).
+  depends_on = [aws_cloudwatch_log_group.rds]
 }
 
 resource "aws_db_instance" "replica" {
@@ -182,6 +185,9 @@ resource "aws_db_instance" "replica" {
   skip_final_snapshot = true
 
   tags = merge({ Name = each.value.identifier }, var.tags)
+
+  # The log groups exist (with a retention) before RDS starts exporting (logs.tf).
+  depends_on = [aws_cloudwatch_log_group.rds]
 }
 
 ################################################################################
@@ -223,6 +229,9 @@ resource "aws_rds_cluster" "this" {
   deletion_protection       = var.deletion_protection
 
   tags = local.tags
+
+  # The log groups exist (with a retention) before RDS starts exporting (logs.tf).
+  depends_on = [aws_cloudwatch_log_group.rds]
 }
 
 # The writer: created before the readers so that it, in the first zone, becomes the writer.
