@@ -68,9 +68,7 @@ def test_changing_a_force_new_argument_predicts_replacement(rtype: str, arg: str
 
 def test_every_rendered_type_is_known_or_deliberately_in_place() -> None:
     in_place = {"aws_internet_gateway", "aws_cloudfront_distribution",
-                "aws_cloudfront_cache_policy", "aws_cloudfront_origin_access_control",
-                # the origin secret: its input is ignore_changes, tfgen sets no triggers_replace
-                "terraform_data"}
+                "aws_cloudfront_cache_policy", "aws_cloudfront_origin_access_control"}
     types = {r.type for inv in _pool() for r in inv.values()}
     assert types - set(FORCE_NEW) == in_place
     assert set(FORCE_NEW) <= types

@@ -25,8 +25,9 @@ DESCRIPTIONS: dict[str, str] = {
     "availability_zones": "AZs to spread over, at least two, all in `region`. Explicit names: "
     "no data-source lookups, so output is deterministic.",
     "tags": "Extra tags on every resource (Project, Environment, ManagedBy are added).",
-    "deletion_protection": "Protect the load balancers and the database from deletion "
-    "(turn off for throw-away environments).",
+    "deletion_protection": "Protect the public load balancer and the database from "
+    "deletion (turn off for throw-away environments). The internal load balancer is never "
+    "protected: it is stateless and the step to `static-web` retires it.",
     "network.vpc_cidr": "VPC CIDR block, /16 to /24.",
     "network.nat": "`per-az`: a NAT gateway in every AZ, each AZ's private subnets route "
     "through their own (an AZ failure cuts no one off). `single`: one NAT for all (cheap "
@@ -62,6 +63,9 @@ DESCRIPTIONS: dict[str, str] = {
     "database.backup_retention_days": "Automated backup retention, 1–35 days.",
     "database.multi_az": "Synchronous standby in another AZ. Forced on from `multi-az` up; "
     "`false` there is an error.",
+    "database.apply_immediately": "Apply database changes now, not in the next maintenance "
+    "window: turning Multi-AZ on (no outage) takes effect in the same apply, but so does a "
+    "restart for a new instance class or engine version (a failover with Multi-AZ).",
     "database.read_replicas": "Asynchronous read replicas for read load (not a failover "
     "target), 0–5; rendered from `multi-az` up (the article's step 3).",
     "database.db_name": "Initial database name (not for SQL Server; Oracle ≤ 8 characters).",
