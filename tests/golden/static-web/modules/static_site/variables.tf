@@ -67,23 +67,12 @@ variable "tags" {
 }
 
 variable "noncurrent_version_days" {
-  description = "Days after which a noncurrent (overwritten or deleted) object version expires, beyond the newest noncurrent_versions_kept versions."
+  description = "Days after which a noncurrent (overwritten or deleted) object version expires: the rollback window of a front-end deploy."
   type        = number
   default     = 30
 
   validation {
     condition     = var.noncurrent_version_days >= 1 && floor(var.noncurrent_version_days) == var.noncurrent_version_days
     error_message = "noncurrent_version_days must be a whole number of days, at least 1."
-  }
-}
-
-variable "noncurrent_versions_kept" {
-  description = "Noncurrent versions of each object kept whatever their age (for rollbacks); older ones expire after noncurrent_version_days."
-  type        = number
-  default     = 3
-
-  validation {
-    condition     = var.noncurrent_versions_kept >= 1 && var.noncurrent_versions_kept <= 100 && floor(var.noncurrent_versions_kept) == var.noncurrent_versions_kept
-    error_message = "noncurrent_versions_kept must be a whole number from 1 to 100."
   }
 }
