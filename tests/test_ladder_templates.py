@@ -181,3 +181,15 @@ def test_replacing_the_database_gives_it_a_new_final_snapshot_suffix(tmp_path: P
     [loss] = [r.message for r in report.risks if r.kind == "data-loss"
               and r.subject == "module.database.aws_db_instance.this[0]"]
     assert "final snapshot shopping-mall-prod-db-final-<time it was created>" in loss
+
+
+def test_read_replicas_are_not_protected_so_multi_az_to_aws_can_retire_them() -> None:
+    """The prod ladder's multi-az -> aws step destroys the replicas; AWS refuses to delete
+    a protected instance, so a protected replica would make the step impossible."""
+    inv = inventory(render_blueprint(EXAMPLE, stage=Stage.MULTI_AZ).context)
+    replicas = [a for a in inv if a.startswith("module.database.aws_db_instance.replica")]
+    assert replicas, "the example has read replicas at multi-az"
+    assert all(inv[a].args["deletion_protection"] is False for a in replicas)
+    assert inv["module.database.aws_db_instance.this[0]"].args["deletion_protection"] is True
+    text = _files(Stage.MULTI_AZ)["modules/database/main.tf"]
+    assert "deletion_protection        = false # a copy of the protected primary" in text
