@@ -23,6 +23,8 @@ from tfgen.stages import Stage
 BP = str(EXAMPLE)
 DB = "module.database.aws_db_instance.this[0]"
 REPLICA = 'module.database.aws_db_instance.replica["replica-1"]'
+REPLICA_LOGS = ('module.database.aws_cloudwatch_log_group.rds['
+                '"/aws/rds/instance/shopping-mall-demo-db-replica-1/error"]')
 
 
 def _diff(old: str, new: str) -> DiffReport:
@@ -46,7 +48,7 @@ def _run(*args: str) -> Any:
 def test_aws_to_multi_az_changes_the_database_in_place_with_a_standby_note() -> None:
     report = _diff("aws", "multi-az")
     # The example asks for one read replica: replicas arrive with stage multi-az too.
-    assert _actions(report) == {DB: "change", REPLICA: "add"}
+    assert _actions(report) == {DB: "change", REPLICA: "add", REPLICA_LOGS: "add"}
     [db] = [r for r in report.resources if r.address == DB]
     assert [(c.name, c.old, c.new) for c in db.changes] == [("multi_az", False, True)]
     [note] = _risks(report, "disruption")
@@ -54,12 +56,12 @@ def test_aws_to_multi_az_changes_the_database_in_place_with_a_standby_note() -> 
     assert _risks(report, "data-loss") == []
     assert [(s.from_stage, s.to_stage) for s in report.narrative] == [("aws", "multi-az")]
     assert "Multi-AZ keeps a synchronous standby" in report.narrative[0].text
-    assert report.counts() == {"add": 1, "change": 1, "replace": 0, "destroy": 0}
+    assert report.counts() == {"add": 2, "change": 1, "replace": 0, "destroy": 0}
 
 
 def test_multi_az_to_aws_removes_the_standby() -> None:
     report = _diff("multi-az", "aws")
-    assert _actions(report) == {DB: "change", REPLICA: "destroy"}
+    assert _actions(report) == {DB: "change", REPLICA: "destroy", REPLICA_LOGS: "destroy"}
     assert any("standby is removed" in r for r in _risks(report, "disruption"))
     assert "single database instance" in report.narrative[0].text
 
@@ -92,7 +94,7 @@ def test_static_web_to_multi_az_brings_the_web_tier_back() -> None:
     assert acts["module.internal_alb.aws_lb.this"] == "add"
     assert acts["module.static_site.aws_s3_bucket.this"] == "destroy"
     assert acts["module.network.aws_vpc_endpoint.s3[0]"] == "destroy"
-    assert any("shopping-mall-prod-frontend-apne2" in r for r in _risks(report, "data-loss"))
+    assert any("shopping-mall-demo-frontend-apne2" in r for r in _risks(report, "data-loss"))
     assert any("app tier now admits the internal ALB" in r
                for r in _risks(report, "security-chain"))
     assert "web tier" in report.narrative[0].text
@@ -151,7 +153,7 @@ def test_changes_exit_3_with_exit_code_and_0_without() -> None:
 def test_renamed_bucket_is_a_replacement_with_data_loss(tmp_path: Path) -> None:
     data = example_data()
     old = write_blueprint(tmp_path, data, "old.yaml")
-    data["frontend"]["bucket_name"] = "shopping-mall-prod-frontend-v2"
+    data["frontend"]["bucket_name"] = "shopping-mall-demo-frontend-v2"
     new = write_blueprint(tmp_path, data, "new.yaml")
     report = diff_sides(str(old), str(new))
     acts = _actions(report)
@@ -160,9 +162,9 @@ def test_renamed_bucket_is_a_replacement_with_data_loss(tmp_path: Path) -> None:
     assert acts["module.static_site.aws_s3_bucket_policy.this"] == "replace"
     assert acts["module.cdn.aws_cloudfront_distribution.this"] == "change"
     [loss] = _risks(report, "data-loss")
-    assert "shopping-mall-prod-frontend-apne2" in loss and "replaced" in loss
+    assert "shopping-mall-demo-frontend-apne2" in loss and "replaced" in loss
     assert [(c.path, c.new) for c in report.blueprint_changes] == [
-        ("frontend.bucket_name", "shopping-mall-prod-frontend-v2")]
+        ("frontend.bucket_name", "shopping-mall-demo-frontend-v2")]
 
 
 def test_changed_instance_type_updates_the_launch_template_with_instance_refresh(
@@ -240,7 +242,7 @@ def test_json_is_versioned_and_complete() -> None:
     assert data["version"] == 1
     assert data["summary"]["change"] == 1
     assert data["summary"]["modules"] == {
-        "database": {"add": 1, "change": 1, "replace": 0, "destroy": 0}}
+        "database": {"add": 2, "change": 1, "replace": 0, "destroy": 0}}
     [db] = [r for r in data["resources"] if r["address"] == DB]
     assert db["changes"][0] == {
         "argument": "multi_az", "old": False, "new": True, "forces_replacement": False,

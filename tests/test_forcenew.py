@@ -28,6 +28,7 @@ def _pool() -> tuple[Inventory, ...]:
     data = example_data()
     data["database"] = {"engine": "aurora-mysql", "instance_class": "db.r6g.large",
                         "read_replicas": 1}
+    data["dns"]["health_check"] = True  # opt-in since issue 11: keep its entries checked
     folder = Path(tempfile.mkdtemp(prefix="tfgen-forcenew-"))
     out.append(inventory(render_blueprint(write_blueprint(folder, data),
                                           stage=Stage.MULTI_AZ).context))

@@ -41,7 +41,10 @@ def test_stage_contents() -> None:
     assert "module.web.aws_launch_template.this" in aws
     assert "module.internal_alb.aws_lb.this" in aws
     assert not any(a.startswith("module.static_site.") for a in aws)
-    assert set(multi) - set(aws) == {'module.database.aws_db_instance.replica["replica-1"]'}
+    assert set(multi) - set(aws) == {
+        'module.database.aws_db_instance.replica["replica-1"]',
+        'module.database.aws_cloudwatch_log_group.rds['
+        '"/aws/rds/instance/shopping-mall-demo-db-replica-1/error"]'}
     assert set(aws) <= set(multi)
     assert "module.web.aws_launch_template.this" not in static
     assert "module.network.aws_vpc_endpoint.s3[0]" in static

@@ -180,7 +180,7 @@ def test_replacing_the_database_gives_it_a_new_final_snapshot_suffix(tmp_path: P
     assert acts["module.database.terraform_data.final_snapshot_suffix"] == "replace"
     [loss] = [r.message for r in report.risks if r.kind == "data-loss"
               and r.subject == "module.database.aws_db_instance.this[0]"]
-    assert "final snapshot shopping-mall-prod-db-final-<time it was created>" in loss
+    assert "final snapshot shopping-mall-demo-db-final-<time it was created>" in loss
 
 
 def test_read_replicas_are_not_protected_so_multi_az_to_aws_can_retire_them() -> None:

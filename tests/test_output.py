@@ -102,7 +102,7 @@ def test_hand_edit_stops_the_render_and_shows_the_edit(project: Path) -> None:
     assert runner.invoke(main, ["render"]).exit_code == 0
     edited = project / "out" / "shopping-mall" / "variables.tf"
     before = snapshot(project / "out")
-    edited.write_text(edited.read_text().replace('default     = "prod"', 'default = "dev"'))
+    edited.write_text(edited.read_text().replace('default     = "demo"', 'default = "dev"'))
     result = runner.invoke(main, ["render", "--stage", "aws"])
     assert result.exit_code == 2
     assert "edited by hand: variables.tf" in result.output

@@ -33,8 +33,8 @@ def _hand_edit(project: Path) -> None:
     assert result.exit_code == 0, result.output
     variables = project / "out" / "shopping-mall" / "variables.tf"
     text = variables.read_text(encoding="utf-8")
-    assert '  default     = "prod"' in text
-    variables.write_text(text.replace('  default     = "prod"', '  default = "dev"', 1),
+    assert '  default     = "demo"' in text
+    variables.write_text(text.replace('  default     = "demo"', '  default = "dev"', 1),
                          encoding="utf-8")
 
 

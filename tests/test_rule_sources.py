@@ -84,6 +84,12 @@ SOURCES: dict[tuple[str, str], tuple[int, str]] = {
     ("security", "name"): (1, "name environment"), ("security", "vpc_id"): (1, ""),
     ("security", "web_port"): (1, "web.port"),
     ("static_site", "bucket_name"): (1, "frontend.bucket_name name environment"),
+    # E2 (issue 11): CloudFront's documents, origin verification, retention settings.
+    ("cdn", "error_document"): (1, "frontend.error_document"),
+    ("cdn", "index_document"): (1, "frontend.index_document"),
+    ("cdn", "origin_verify_header_name"): (1, ""),
+    ("database", "log_retention_days"): (1, ""),
+    ("static_site", "noncurrent_version_days"): (1, ""),
     ("static_site", "error_document"): (1, "frontend.error_document"),
     ("static_site", "index_document"): (1, "frontend.index_document"),
     ("tier", "ami_id"): (1, "web.ami app.ami"),

@@ -306,7 +306,9 @@ class Cdn(_Model):
 class Dns(_Model):
     zone: Annotated[str, AfterValidator(_check_domain)]
     record: Annotated[str, AfterValidator(_check_record)] = "shop"
-    health_check: bool = True
+    # Off by default: no record fails over on it and no alarm watches it, so by itself it
+    # only costs money (docs/cost-defaults.md).
+    health_check: bool = False
     health_check_path: ShortUrlPath = "/"
 
 

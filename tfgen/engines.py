@@ -44,7 +44,10 @@ class EngineFacts:
     extended_support: bool = False
 
 
-_MYSQL_LOGS = ("error", "slowquery")
+# Only the error log: the slow query log is off unless a custom parameter group sets
+# slow_query_log = 1 (RDS User Guide, "Publishing MySQL logs to Amazon CloudWatch Logs"),
+# so exporting "slowquery" would create an empty, billed log group.
+_MYSQL_LOGS = ("error",)
 _SQL_SMALL = ("db.t3.micro", "db.t3.small", "db.t3.medium", "db.t3.large")
 
 

@@ -33,6 +33,7 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "aws_lb": frozenset({"name", "internal", "load_balancer_type"}),
     "aws_lb_target_group": frozenset({"name_prefix", "port", "protocol", "target_type"}),
     "aws_lb_listener": frozenset({"load_balancer_arn"}),
+    "aws_lb_listener_rule": frozenset({"listener_arn"}),
     "aws_iam_role": frozenset({"name", "path"}),
     "aws_iam_role_policy_attachment": frozenset({"role", "policy_arn"}),
     "aws_iam_role_policy": frozenset({"name", "role"}),
@@ -56,6 +57,8 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "aws_s3_bucket_server_side_encryption_configuration": frozenset({"bucket"}),
     "aws_s3_bucket_website_configuration": frozenset({"bucket"}),
     "aws_s3_bucket_policy": frozenset({"bucket"}),
+    "aws_s3_bucket_lifecycle_configuration": frozenset({"bucket"}),
+    "aws_cloudwatch_log_group": frozenset({"name"}),
 }
 
 

@@ -27,6 +27,8 @@ from tfgen.context import RenderContext
 SSM_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 #: Shown in place of the CloudFront origin-facing managed prefix list's ID.
 CLOUDFRONT_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
+#: The secret header CloudFront sends and the public ALB requires from stage cdn on.
+ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
 ANYWHERE_V4 = "0.0.0.0/0"
 ANYWHERE_V6 = "::/0"
 
@@ -101,7 +103,7 @@ def inventory(ctx: RenderContext) -> Inventory:
                          sg=sgs["alb"], target_port=front["port"],
                          health_check_path=front["health_check_path"],
                          certificate=alb_cert, deletion_protection=v["deletion_protection"],
-                         tg_prefix="pub-")
+                         tg_prefix="pub-", origin_verify=f.cdn)
     if f.web_tier:
         _tier(b, ctx, "web", f"{name}-web", sgs["web"], alb)
         internal = _load_balancer(b, "internal_alb", f"{name}-int", internal=True,
@@ -252,7 +254,8 @@ def _certificate(b: _Builder, module: str, domain: str, sans: list[str], *,
 
 def _load_balancer(b: _Builder, module: str, name: str, *, internal: bool, subnets: str,
                    sg: str, target_port: int, health_check_path: str, certificate: str | None,
-                   deletion_protection: bool, tg_prefix: str) -> str:
+                   deletion_protection: bool, tg_prefix: str,
+                   origin_verify: bool = False) -> str:
     lb = b.add(module, "aws_lb", "this", {
         "name": name, "load_balancer_type": "application", "internal": internal,
         "subnets": f"{subnets} subnets", "security_groups": [Ref(sg)],
@@ -261,17 +264,26 @@ def _load_balancer(b: _Builder, module: str, name: str, *, internal: bool, subne
         "name_prefix": tg_prefix, "port": target_port, "protocol": "HTTP",
         "target_type": "instance", "health_check_path": health_check_path})
     https = certificate is not None
-    b.add(module, "aws_lb_listener", "http", {
+    # With origin verification the forwarding listener answers 403 unless its rule matches.
+    forward = "fixed-response 403" if origin_verify else "forward"
+    http_action = "redirect to HTTPS" if https else forward
+    http = b.add(module, "aws_lb_listener", "http", {
         "load_balancer_arn": Ref(lb, "arn"), "port": 80, "protocol": "HTTP",
-        "default_action": "redirect to HTTPS" if https else "forward",
-        "target_group_arn": None if https else Ref(tg, "arn")})
+        "default_action": http_action,
+        "target_group_arn": Ref(tg, "arn") if http_action == "forward" else None})
+    listener = http
     if https:
         assert certificate is not None
-        b.add(module, "aws_lb_listener", "https", {
+        listener = b.add(module, "aws_lb_listener", "https", {
             "load_balancer_arn": Ref(lb, "arn"), "port": 443, "protocol": "HTTPS",
             "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-            "certificate_arn": Ref(certificate, "arn"), "default_action": "forward",
-            "target_group_arn": Ref(tg, "arn")}, 0)
+            "certificate_arn": Ref(certificate, "arn"), "default_action": forward,
+            "target_group_arn": Ref(tg, "arn") if forward == "forward" else None}, 0)
+    if origin_verify:
+        b.add(module, "aws_lb_listener_rule", "origin_verify", {
+            "listener_arn": Ref(listener, "arn"), "priority": 1,
+            "condition": f"header {ORIGIN_VERIFY_HEADER} = CloudFront's secret",
+            "action": "forward", "target_group_arn": Ref(tg, "arn")}, 0)
     return tg
 
 
@@ -351,6 +363,13 @@ def _database(b: _Builder, ctx: RenderContext, name: str, sg: str, azs: list[str
     group = b.add(m, "aws_db_subnet_group", "this", {"name": name, "subnet_ids": "data subnets"})
     aurora = d["engine"].startswith("aurora-")
     replicas = [f"replica-{n}" for n in range(1, d["read_replica_count"] + 1)]
+    # Log groups created before RDS exports into them, so that they have a retention.
+    prefixes = [f"/aws/rds/cluster/{name}"] if aurora else [
+        f"/aws/rds/instance/{name}", *(f"/aws/rds/instance/{name}-{k}" for k in replicas)]
+    for log_group in sorted(f"{p}/{log}" for p in prefixes
+                            for log in d["enabled_cloudwatch_logs_exports"]):
+        b.add(m, "aws_cloudwatch_log_group", "rds", {"name": log_group,
+                                                     "retention_in_days": 365}, log_group)
     common = {"instance_class": d["instance_class"], "publicly_accessible": False,
               "apply_immediately": d["apply_immediately"]}
     # Fixed at creation, replaced with the database (see the template's comment).
@@ -418,6 +437,9 @@ def _static_site(b: _Builder, ctx: RenderContext) -> str:
         **plain, "block_public_acls": True, "ignore_public_acls": True,
         "block_public_policy": not public, "restrict_public_buckets": not public}, tagged=False)
     b.add(m, "aws_s3_bucket_versioning", "this", {**plain, "status": "Enabled"}, tagged=False)
+    b.add(m, "aws_s3_bucket_lifecycle_configuration", "this", {
+        **plain, "noncurrent_version_expiration": "after 30 days",
+        "abort_incomplete_multipart_upload_days": 7}, tagged=False)
     b.add(m, "aws_s3_bucket_server_side_encryption_configuration", "this",
           {**plain, "sse_algorithm": "AES256"}, tagged=False)
     if public:
@@ -449,12 +471,18 @@ def _cdn(b: _Builder, ctx: RenderContext, name: str, bucket: str, alb_tg: str,
     policy = b.add(m, "aws_cloudfront_cache_policy", "static", {
         "name": f"{name}-static", "default_ttl": c["static_default_ttl"]}, tagged=False)
     alb = alb_tg.replace("aws_lb_target_group", "aws_lb")
+    secret = b.add(m, "terraform_data", "origin_verify", {"input": "uuid() at first apply"},
+                   tagged=False)
+    fe = ctx.values["frontend"]
     return b.add(m, "aws_cloudfront_distribution", "this", {
         "aliases": [dns["record_name"]] if dns else [], "price_class": c["price_class"],
         "s3_origin": Ref(bucket, "bucket_regional_domain_name"), "s3_origin_access": Ref(oac),
         "alb_origin": f"origin.{dns['record_name']}" if dns else Ref(alb, "dns_name"),
         "alb_origin_protocol_policy": "https-only" if dns else "http-only",
         "api_path_pattern": c["api_path_pattern"], "static_cache_policy": Ref(policy),
+        "default_root_object": fe["index_document"],
+        "custom_error_response": f"403 -> /{fe['error_document']} (404)",
+        "alb_origin_custom_header": Ref(secret, "output"),
         "certificate": Ref(certificate, "arn") if certificate else "CloudFront default"})
 
 
@@ -465,11 +493,14 @@ def _dns(b: _Builder, ctx: RenderContext, alb_tg: str, cdn: str | None) -> None:
     target = Ref(cdn, "domain_name") if cdn else Ref(alb, "dns_name")
     # AAAA only for CloudFront: the load balancer is IPv4-only (create_ipv6_record).
     for rtype, key in (("A", None), ("AAAA", 0)) if cdn else (("A", None),):
+        # Route 53 rejects EvaluateTargetHealth = true for a CloudFront target.
         b.add(m, "aws_route53_record", rtype.lower(), {
-            "name": d["record_name"], "type": rtype, "alias": target}, key, tagged=False)
+            "name": d["record_name"], "type": rtype, "alias": target,
+            "evaluate_target_health": cdn is None}, key, tagged=False)
     if cdn:
         b.add(m, "aws_route53_record", "origin", {
-            "name": f"origin.{d['record_name']}", "type": "A", "alias": Ref(alb, "dns_name")},
+            "name": f"origin.{d['record_name']}", "type": "A", "alias": Ref(alb, "dns_name"),
+            "evaluate_target_health": True},
             0, tagged=False)
     if d["create_health_check"]:
         b.add(m, "aws_route53_health_check", "this", {

@@ -112,7 +112,9 @@ DESCRIPTIONS: dict[str, str] = {
     "dns.zone": "Public hosted zone name (looked up by name).",
     "dns.record": "Record name inside the zone (`shop` → shop.example.com; empty for the "
     "apex).",
-    "dns.health_check": "Create a Route 53 HTTPS health check of the record.",
+    "dns.health_check": "Create a Route 53 HTTPS health check of the record. Off by default: "
+    "no record fails over on it and no alarm watches it (its `HealthCheckStatus` metric is "
+    "in us-east-1); turn it on when you add an alarm of your own (docs/cost-defaults.md).",
     "dns.health_check_path": "Path the health check requests.",
 }
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tfgen.inventory import ANYWHERE_V4, ANYWHERE_V6, CLOUDFRONT_PREFIX_LIST, ROLE_LABEL, Ref
+from tfgen.inventory import (
+    ANYWHERE_V4,
+    ANYWHERE_V6,
+    CLOUDFRONT_PREFIX_LIST,
+    ORIGIN_VERIFY_HEADER,
+    ROLE_LABEL,
+    Ref,
+)
 
 if TYPE_CHECKING:
     from tfgen.diff import DiffReport, ResourceChange
@@ -226,12 +233,25 @@ def _exposure(report: DiffReport) -> list[Risk]:
                 out.append(Risk("exposure", change.address,
                                 f"bucket {bucket} becomes public: anyone on the internet can "
                                 "read every object (S3 static website with a public-read "
-                                "policy)"))
+                                "policy). The website endpoint speaks plain HTTP only (S3 "
+                                "website endpoints have no HTTPS) until stage cdn puts "
+                                "CloudFront in front; and if the account's S3 Block Public "
+                                "Access blocks public policies, the apply fails at the "
+                                "bucket policy"))
             if old and not old["block_public_policy"] and new and new["block_public_policy"]:
                 out.append(Risk("exposure", change.address,
                                 f"bucket {bucket} becomes private: public access is blocked "
                                 "and only CloudFront (Origin Access Control) can read it; "
                                 "the S3 website endpoint stops serving"))
+        if change.type == "aws_lb_listener_rule" and change.address.endswith(
+                ".origin_verify[0]") and change.action in ("add", "destroy"):
+            out.append(Risk("exposure", change.address, (
+                f"the public ALB forwards only requests carrying CloudFront's secret "
+                f"{ORIGIN_VERIFY_HEADER} header; any other request (origin.<domain>, another "
+                "CloudFront distribution, the ALB's own DNS name) gets 403")
+                if change.action == "add" else (
+                "the public ALB forwards every request again: the CloudFront origin "
+                "secret is no longer required")))
     before = _public_sources(report.old.resources)
     after = _public_sources(report.new.resources)
     if after == {"CloudFront"} and "the internet" in before:

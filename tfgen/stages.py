@@ -82,7 +82,11 @@ _INFO: dict[Stage, StageInfo] = {
         story="Static files duplicated on every web server waste storage. The front end "
         "moves to S3 static website hosting, the web tier is retired and the load "
         "balancer sends API traffic straight to the app tier, which now reaches S3 "
-        "through a gateway VPC endpoint instead of the NAT gateway.",
+        "through a gateway VPC endpoint instead of the NAT gateway. Until stage cdn the "
+        "front end is served over plain HTTP only, from the bucket's S3 website endpoint "
+        "(S3 website endpoints have no HTTPS), while the shop's domain still points at the "
+        "load balancer. The bucket needs a public-read policy: if the account's S3 Block "
+        "Public Access blocks public policies, the apply fails.",
     ),
     Stage.CDN: StageInfo(
         title="A cache near the users",

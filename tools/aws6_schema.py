@@ -76,6 +76,9 @@ DEFAULT_RESOURCES = [
     "aws_acm_certificate_validation",
     "aws_route53_record",
     "aws_route53_health_check",
+    "aws_lb_listener_rule",
+    "aws_s3_bucket_lifecycle_configuration",
+    "aws_cloudwatch_log_group",
 ]
 DEFAULT_DATA_SOURCES = [
     "aws_ssm_parameter",

@@ -77,6 +77,10 @@ module "alb" {
   tags                = local.tags
 
   target_group_name_prefix = "pub-"
+
+  # Forward only requests carrying CloudFront's secret header; all others get 403.
+  origin_verify_enabled = true
+  origin_verify_header  = module.cdn.origin_verify_header
 }
 
 module "app" {
@@ -200,6 +204,8 @@ module "cdn" {
   api_path_pattern            = var.cdn.api_path_pattern
   price_class                 = var.cdn.price_class
   static_default_ttl          = var.cdn.static_default_ttl
+  index_document              = var.frontend.index_document
+  error_document              = var.frontend.error_document
   aliases                     = [var.dns.record_name]
   certificate_arn             = module.cdn_certificate.certificate_arn
   tags                        = local.tags
@@ -215,7 +221,11 @@ module "dns" {
   tags                = local.tags
 
   # Route 53 points the domain at CloudFront; CloudFront reaches the ALB as origin.<name>.
-  create_ipv6_record = true
+  # EvaluateTargetHealth must be false for a CloudFront target (Route 53 API Reference,
+  # AliasTarget: "You can't set EvaluateTargetHealth to true when the alias target is a
+  # CloudFront distribution").
+  create_ipv6_record     = true
+  evaluate_target_health = false
   alias_target = {
     dns_name = module.cdn.domain_name
     zone_id  = module.cdn.hosted_zone_id

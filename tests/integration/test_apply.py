@@ -709,6 +709,38 @@ def check_cdn(o: Outcome) -> None:
         (bp.cdn.api_path, alb[0]["Id"])
     ]
     assert config["DefaultCacheBehavior"]["TargetOriginId"] == s3[0]["Id"]
+    check_origin_verification(o)
+
+
+def check_origin_verification(o: Outcome) -> None:
+    """The ALB forwards only what carries the secret CloudFront sends (issue 11, point 7),
+    and the distribution serves the blueprint's documents (point 6); read back from moto
+    through the provider's refresh (the state), the secret never from a rendered file."""
+    bp = o.rendered.blueprint
+    [secret] = [r for r in _by_type(o.state, "terraform_data")
+                if r["address"].endswith("origin_verify")]
+    value = secret["values"]["output"]
+    assert isinstance(value, str) and len(value) == 36, "a uuid() generated at apply time"
+    assert all(value not in text for text in o.rendered.files.values())
+    [dist] = _by_type(o.state, "aws_cloudfront_distribution")
+    headers = [h for origin in dist["values"]["origin"] for h in origin["custom_header"]]
+    assert headers == [{"name": "X-Origin-Verify", "value": value}]
+    assert dist["values"]["default_root_object"] == bp.frontend.index_document
+    assert [(e["error_code"], e["response_code"], e["response_page_path"])
+            for e in dist["values"]["custom_error_response"]] == [
+        (403, 404, f"/{bp.frontend.error_document}")]
+    [rule] = _by_type(o.state, "aws_lb_listener_rule")
+    [cond] = rule["values"]["condition"]
+    assert cond["http_header"] == [{"http_header_name": "X-Origin-Verify", "values": [value]}]
+    forwarding = [r for r in _by_type(o.state, "aws_lb_listener")
+                  if r["address"].startswith("module.alb.")
+                  and r["values"]["arn"] == rule["values"]["listener_arn"]]
+    assert len(forwarding) == 1
+    assert forwarding[0]["values"]["default_action"][0]["type"] == "fixed-response"
+    # No perpetual diff: a second plan leaves the secret alone.
+    touched = {rc["address"] for rc in o.replan.get("resource_changes", [])
+               if rc["change"]["actions"] != ["no-op"]}
+    assert secret["address"] not in touched
 
 
 def check_destroyed(o: Outcome) -> None:

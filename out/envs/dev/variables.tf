@@ -206,7 +206,7 @@ variable "database" {
     read_replica_count                  = 0
     backup_retention_period             = 1
     iam_database_authentication_enabled = true
-    enabled_cloudwatch_logs_exports     = ["error", "slowquery"]
+    enabled_cloudwatch_logs_exports     = ["error"]
     license_model                       = "general-public-license"
     engine_lifecycle_support            = "open-source-rds-extended-support-disabled"
     iam_db_user                         = "mall_app"

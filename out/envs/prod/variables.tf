@@ -168,7 +168,7 @@ variable "database" {
     read_replica_count                  = 1
     backup_retention_period             = 14
     iam_database_authentication_enabled = true
-    enabled_cloudwatch_logs_exports     = ["error", "slowquery"]
+    enabled_cloudwatch_logs_exports     = ["error"]
     license_model                       = "general-public-license"
     engine_lifecycle_support            = "open-source-rds-extended-support-disabled"
     iam_db_user                         = "mall_app"
@@ -234,7 +234,7 @@ variable "dns" {
   default = {
     zone_name           = "example.com"
     record_name         = "shop.example.com"
-    create_health_check = true
+    create_health_check = false
     health_check_path   = "/"
   }
 

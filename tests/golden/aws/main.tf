@@ -201,7 +201,8 @@ module "dns" {
   tags                = local.tags
 
   # The ALB has no IPv6 address, so no AAAA record.
-  create_ipv6_record = false
+  create_ipv6_record     = false
+  evaluate_target_health = true
   alias_target = {
     dns_name = module.alb.dns_name
     zone_id  = module.alb.zone_id

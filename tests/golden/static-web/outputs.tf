@@ -47,6 +47,6 @@ output "frontend_bucket" {
 }
 
 output "website_endpoint" {
-  description = "S3 static website endpoint of the front end."
+  description = "S3 static website endpoint of the front end: plain HTTP only (S3 website endpoints have no HTTPS) until stage cdn."
   value       = module.static_site.website_endpoint
 }

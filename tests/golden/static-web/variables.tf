@@ -18,7 +18,7 @@ variable "name" {
 variable "environment" {
   description = "Environment name (prod, staging, dev …); part of every resource name."
   type        = string
-  default     = "prod"
+  default     = "demo"
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]*[a-z0-9]$", var.environment))
@@ -167,7 +167,7 @@ variable "database" {
     read_replica_count                  = 1
     backup_retention_period             = 14
     iam_database_authentication_enabled = true
-    enabled_cloudwatch_logs_exports     = ["error", "slowquery"]
+    enabled_cloudwatch_logs_exports     = ["error"]
     license_model                       = "general-public-license"
     engine_lifecycle_support            = "open-source-rds-extended-support-disabled"
     iam_db_user                         = "mall_app"
@@ -192,7 +192,7 @@ variable "frontend" {
     error_document = string
   })
   default = {
-    bucket_name    = "shopping-mall-prod-frontend-apne2"
+    bucket_name    = "shopping-mall-demo-frontend-apne2"
     index_document = "index.html"
     error_document = "error.html"
   }
@@ -213,8 +213,8 @@ variable "dns" {
   })
   default = {
     zone_name           = "example.com"
-    record_name         = "shop.example.com"
-    create_health_check = true
+    record_name         = "shop-demo.example.com"
+    create_health_check = false
     health_check_path   = "/"
   }
 

@@ -215,3 +215,14 @@ variable "iam_db_user" {
     error_message = "The iam_db_user must be null or 1 to 16 letters, digits and underscores beginning with a letter."
   }
 }
+
+variable "log_retention_days" {
+  description = "Days CloudWatch Logs keeps the exported database logs (the log groups are created by this module; RDS would create them without a retention)."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
+}

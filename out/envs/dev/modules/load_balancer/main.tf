@@ -10,6 +10,14 @@ locals {
   # The Name tag of the target group; its real name is generated from
   # var.target_group_name_prefix (below).
   target_group_tag_name = "${var.name}-${var.target_port}"
+
+  # With origin verification the listener that would forward (HTTPS when there is a
+  # certificate, else HTTP) answers 403 by default and forwards only requests carrying
+  # the secret header (aws_lb_listener_rule.origin_verify). A plan-time flag again:
+  # the header value is generated in the same apply.
+  origin_verify_count = var.origin_verify_enabled ? 1 : 0
+  http_action         = local.create_https_listener ? "redirect" : (var.origin_verify_enabled ? "fixed-response" : "forward")
+  forward_action      = var.origin_verify_enabled ? "fixed-response" : "forward"
 }
 
 resource "aws_lb" "this" {
@@ -76,16 +84,26 @@ resource "aws_lb_listener" "http" {
   protocol          = "HTTP"
 
   default_action {
-    type             = local.create_https_listener ? "redirect" : "forward"
-    target_group_arn = local.create_https_listener ? null : aws_lb_target_group.this.arn
+    type             = local.http_action
+    target_group_arn = local.http_action == "forward" ? aws_lb_target_group.this.arn : null
 
     dynamic "redirect" {
-      for_each = local.create_https_listener ? [1] : []
+      for_each = local.http_action == "redirect" ? [1] : []
 
       content {
         protocol    = "HTTPS"
         port        = "443"
         status_code = "HTTP_301"
+      }
+    }
+
+    dynamic "fixed_response" {
+      for_each = local.http_action == "fixed-response" ? [1] : []
+
+      content {
+        content_type = "text/plain"
+        message_body = "Forbidden"
+        status_code  = "403"
       }
     }
   }
@@ -103,8 +121,18 @@ resource "aws_lb_listener" "https" {
   certificate_arn   = var.certificate_arn
 
   default_action {
-    type             = "forward"
-    target_group_arn = aws_lb_target_group.this.arn
+    type             = local.forward_action
+    target_group_arn = local.forward_action == "forward" ? aws_lb_target_group.this.arn : null
+
+    dynamic "fixed_response" {
+      for_each = local.forward_action == "fixed-response" ? [1] : []
+
+      content {
+        content_type = "text/plain"
+        message_body = "Forbidden"
+        status_code  = "403"
+      }
+    }
   }
 
   tags = merge({ Name = "${var.name}-https" }, var.tags)
@@ -113,6 +141,36 @@ resource "aws_lb_listener" "https" {
     precondition {
       condition     = var.certificate_arn != null
       error_message = "https_enabled is true but certificate_arn is null."
+    }
+  }
+}
+
+# Origin verification: forward only requests that carry the secret header CloudFront
+# adds (cdn module); everything else gets the listener's default 403.
+resource "aws_lb_listener_rule" "origin_verify" {
+  count = local.origin_verify_count
+
+  listener_arn = local.create_https_listener ? aws_lb_listener.https[0].arn : aws_lb_listener.http.arn
+  priority     = 1
+
+  condition {
+    http_header {
+      http_header_name = var.origin_verify_header.name
+      values           = [var.origin_verify_header.value]
+    }
+  }
+
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.this.arn
+  }
+
+  tags = merge({ Name = "${var.name}-origin-verify" }, var.tags)
+
+  lifecycle {
+    precondition {
+      condition     = var.origin_verify_header != null
+      error_message = "origin_verify_enabled is true but origin_verify_header is null."
     }
   }
 }

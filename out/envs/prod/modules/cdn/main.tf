@@ -14,6 +14,28 @@ locals {
   response_headers_policy_security_headers     = "67f7725c-6f97-4210-82d7-5512b31e9d03" # SecurityHeadersPolicy
 }
 
+# Origin verification: CloudFront adds this secret header to every request it sends to
+# the ALB, and the ALB forwards only requests that carry it (load_balancer module,
+# listener rule "origin_verify"). The ALB's security group admits CloudFront's
+# origin-facing prefix list, which every CloudFront distribution in the world shares,
+# and origin.<domain> resolves to the ALB: without the header, anyone could reach it.
+#
+# The value is generated at apply time and kept in the state only, never in these files:
+# uuid() (random bytes from crypto/rand) changes on every evaluation, so ignore_changes
+# keeps the first value - the pattern the uuid() documentation prescribes
+# (https://developer.hashicorp.com/terraform/language/functions/uuid). No random
+# provider is needed. Rotate with
+#   terraform apply -replace=module.cdn.terraform_data.origin_verify
+# (CloudFront takes minutes to deploy the new header while the ALB rule changes at
+# once: expect 403s on the API path during that window).
+resource "terraform_data" "origin_verify" {
+  input = uuid()
+
+  lifecycle {
+    ignore_changes = [input]
+  }
+}
+
 resource "aws_cloudfront_origin_access_control" "this" {
   name                              = var.name
   description                       = "S3 origin access control for ${var.name}"
@@ -63,7 +85,7 @@ resource "aws_cloudfront_distribution" "this" {
   is_ipv6_enabled     = true
   http_version        = "http2and3"
   comment             = var.name
-  default_root_object = "index.html"
+  default_root_object = var.index_document
   price_class         = var.price_class
   aliases             = var.aliases
 
@@ -78,6 +100,11 @@ resource "aws_cloudfront_distribution" "this" {
   origin {
     origin_id   = local.alb_origin_id
     domain_name = var.alb_domain_name
+
+    custom_header {
+      name  = var.origin_verify_header_name
+      value = terraform_data.origin_verify.output
+    }
 
     custom_origin_config {
       http_port              = 80
@@ -109,6 +136,21 @@ resource "aws_cloudfront_distribution" "this" {
     cache_policy_id            = local.cache_policy_caching_disabled
     origin_request_policy_id   = local.origin_request_policy_all_viewer_except_host
     response_headers_policy_id = local.response_headers_policy_security_headers
+  }
+
+  # A missing page: with Origin Access Control the distribution may only s3:GetObject,
+  # so S3 answers a missing key with 403, not 404 (it returns 404 only to a requester
+  # allowed s3:ListBucket - GetObject, "Permissions", Amazon S3 API Reference). Serve
+  # the blueprint's error document with a 404 instead of S3's 403 XML. Only 403 is
+  # mapped: custom error responses apply to the whole distribution, the API path
+  # included, and S3 never answers 404 here - mapping 404 would only rewrite the
+  # API's own "not found" answers. An API 403 is rewritten too; the origin-verify 403
+  # of the ALB never reaches a viewer, because CloudFront always sends the header.
+  custom_error_response {
+    error_code            = 403
+    response_code         = 404
+    response_page_path    = "/${var.error_document}"
+    error_caching_min_ttl = 60
   }
 
   restrictions {

@@ -20,3 +20,12 @@ output "hosted_zone_id" {
   description = "Route 53 hosted zone ID of CloudFront (Z2FDTNDATAQYW2), for alias records."
   value       = aws_cloudfront_distribution.this.hosted_zone_id
 }
+
+output "origin_verify_header" {
+  description = "The secret header (name and value) CloudFront sends to the ALB; the ALB listener forwards only requests carrying it. Sensitive: generated at apply time, kept in the state only."
+  value = {
+    name  = var.origin_verify_header_name
+    value = terraform_data.origin_verify.output
+  }
+  sensitive = true
+}

@@ -62,6 +62,39 @@ variable "api_path_pattern" {
   }
 }
 
+variable "index_document" {
+  description = "Object served for the root URL (default_root_object), the blueprint's frontend.index_document, for example \"index.html\"."
+  type        = string
+  default     = "index.html"
+
+  validation {
+    condition     = can(regex("^[^/][^\\s]*$", var.index_document))
+    error_message = "index_document must be an object key without a leading \"/\" or whitespace (the blueprint's rule)."
+  }
+}
+
+variable "error_document" {
+  description = "Object served, with status 404, for a missing page (S3 answers 403 to CloudFront for a missing key): the blueprint's frontend.error_document."
+  type        = string
+  default     = "error.html"
+
+  validation {
+    condition     = can(regex("^[^/][^\\s]*$", var.error_document))
+    error_message = "error_document must be an object key without a leading \"/\" or whitespace (the blueprint's rule)."
+  }
+}
+
+variable "origin_verify_header_name" {
+  description = "Name of the secret header CloudFront sends to the ALB origin; the ALB forwards only requests carrying it (the value is generated at apply time and never written to these files)."
+  type        = string
+  default     = "X-Origin-Verify"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9-]{1,40}$", var.origin_verify_header_name))
+    error_message = "origin_verify_header_name must be 1-40 letters, digits or hyphens."
+  }
+}
+
 variable "price_class" {
   description = "CloudFront price class (edge locations used)."
   type        = string

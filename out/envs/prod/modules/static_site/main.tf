@@ -9,7 +9,6 @@ locals {
 resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV_AWS_18:Server access logs need a separate log bucket; not modelled by the blueprint yet
   #checkov:skip=CKV2_AWS_62:Nothing consumes object events: the static assets are deployed by CI
-  #checkov:skip=CKV2_AWS_61:Small versioned static assets; noncurrent versions are kept for rollbacks
   #checkov:skip=CKV_AWS_144:The assets are rebuilt from source by CI; cross-region replication is out of scope
   #checkov:skip=CKV_AWS_145:SSE-S3 on purpose: the S3 website endpoint (stage static-web) cannot serve SSE-KMS objects to anonymous readers
   #checkov:skip=CKV2_AWS_6:It has one (aws_s3_bucket_public_access_block.this); public policies are allowed only while public_website is true
@@ -49,6 +48,34 @@ resource "aws_s3_bucket_versioning" "this" {
   versioning_configuration {
     status = "Enabled"
   }
+}
+
+# Versioning keeps every overwritten or deleted object for rollbacks; without a
+# lifecycle rule those noncurrent versions are stored (and billed) forever. Expire them
+# noncurrent_version_days after they are replaced (the rollback window), and clean up
+# the parts of uploads that never completed. (No newer_noncurrent_versions: moto 5.2
+# drops it from the read-back, so the provider's wait for the rule never ends there.)
+resource "aws_s3_bucket_lifecycle_configuration" "this" {
+  bucket = aws_s3_bucket.this.id
+
+  rule {
+    id     = "expire-noncurrent-versions"
+    status = "Enabled"
+
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_days
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  # A lifecycle configuration on a bucket whose versioning is still being enabled is
+  # rejected; wait for it (provider docs, aws_s3_bucket_lifecycle_configuration).
+  depends_on = [aws_s3_bucket_versioning.this]
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "this" {

@@ -65,3 +65,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "noncurrent_version_days" {
+  description = "Days after which a noncurrent (overwritten or deleted) object version expires: the rollback window of a front-end deploy."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.noncurrent_version_days >= 1 && floor(var.noncurrent_version_days) == var.noncurrent_version_days
+    error_message = "noncurrent_version_days must be a whole number of days, at least 1."
+  }
+}

@@ -179,6 +179,9 @@ resource "aws_db_instance" "this" {
   auto_minor_version_upgrade = true
 
   tags = local.tags
+
+  # The log groups exist (with a retention) before RDS starts exporting (logs.tf).
+  depends_on = [aws_cloudwatch_log_group.rds]
 }
 
 resource "aws_db_instance" "replica" {
@@ -216,6 +219,9 @@ resource "aws_db_instance" "replica" {
   skip_final_snapshot = true
 
   tags = merge({ Name = each.value.identifier }, var.tags)
+
+  # The log groups exist (with a retention) before RDS starts exporting (logs.tf).
+  depends_on = [aws_cloudwatch_log_group.rds]
 }
 
 ################################################################################
@@ -272,6 +278,9 @@ resource "aws_rds_cluster" "this" {
   lifecycle {
     ignore_changes = [engine_version]
   }
+
+  # The log groups exist (with a retention) before RDS starts exporting (logs.tf).
+  depends_on = [aws_cloudwatch_log_group.rds]
 }
 
 # The writer: created before the readers so that it, in the first zone, becomes the writer.

@@ -86,3 +86,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "evaluate_target_health" {
+  description = "EvaluateTargetHealth of the A/AAAA alias records: true for a load balancer target, false for a CloudFront distribution (the Route 53 API rejects true for CloudFront). The origin record (always a load balancer) evaluates target health."
+  type        = bool
+  default     = true
+}

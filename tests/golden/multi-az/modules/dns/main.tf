@@ -15,7 +15,7 @@ resource "aws_route53_record" "a" {
   alias {
     name                   = var.alias_target.dns_name
     zone_id                = var.alias_target.zone_id
-    evaluate_target_health = true
+    evaluate_target_health = var.evaluate_target_health
   }
 }
 
@@ -29,7 +29,7 @@ resource "aws_route53_record" "aaaa" {
   alias {
     name                   = var.alias_target.dns_name
     zone_id                = var.alias_target.zone_id
-    evaluate_target_health = true
+    evaluate_target_health = var.evaluate_target_health
   }
 }
 

@@ -104,6 +104,22 @@ variable "https_enabled" {
   default     = false
 }
 
+variable "origin_verify_enabled" {
+  description = "Whether the listener forwards only requests carrying origin_verify_header (a CloudFront origin secret) and answers 403 to all others. A plan-time flag: the header value may be generated in the same apply."
+  type        = bool
+  default     = false
+}
+
+variable "origin_verify_header" {
+  description = "The secret header (name, value) required when origin_verify_enabled is true; null otherwise."
+  type = object({
+    name  = string
+    value = string
+  })
+  default   = null
+  sensitive = true
+}
+
 variable "deletion_protection" {
   description = "Whether deletion protection is enabled on the load balancer (Terraform cannot destroy it while this is true)."
   type        = bool
