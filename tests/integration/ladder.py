@@ -35,6 +35,7 @@ LADDER = (*UP, "static-web", "multi-az", "aws")
 #: Types whose destroy loses data the blueprint cannot bring back (tfgen.consent agrees;
 #: written down here independently so the test checks tfgen rather than copies it).
 STATEFUL_TYPES = ("aws_db_instance", "aws_rds_cluster", "aws_s3_bucket")
+EXIT_MISMATCH = 4  # tfgen.errors.EXIT_MISMATCH: the review did not predict the plan exactly
 EXIT_CONSENT = 5  # tfgen.errors.EXIT_CONSENT: a stateful destroy without --allow-destroy
 
 
@@ -119,6 +120,35 @@ def kept_going_up(address: str) -> bool:
         or ".aws_s3_bucket.frontend" in address
         or "aws_route53_record." in address
     )
+
+
+def check_review(label: str, report: dict[str, Any], record: StepRecord,
+                 stateful: list[str]) -> None:
+    """The review of `tfgen plan --format json` predicted the plan exactly (else StepFailed).
+
+    Fills the counts of `record`; `stateful` are the plan's stateful destroys, each of
+    which must be shown as a risk.
+    """
+    review = report.get("review")
+    if not review or "plan" not in review:
+        raise StepFailed(f"{label}: tfgen plan --format json has no checked review: "
+                         f"{report.get('review_note')}")
+    check = review["plan"]
+    noise = check.get("noise") or {}
+    record.predicted = int(check.get("predicted", len(review["resources"])))
+    record.actual = int(check.get("actual", record.predicted))
+    record.missed = [f"{m['action']} {m['address']}" for m in check["missed"]]
+    record.unexpected = int(check.get("unexpected", check["not_in_plan"]))
+    record.noise = int(noise.get("count", 0))
+    wrong = [f"{r['address']}: predicted {r['action']}, {r['plan']}"
+             for r in review["resources"] if r.get("plan") not in ("confirmed", None)]
+    if record.missed or record.unexpected or check.get("differs"):
+        raise StepFailed(f"{label}: the review did not predict the plan exactly: "
+                         f"missed {record.missed}; unexpected/differs {wrong}")
+    risks = {r["subject"] for r in review["risks"]}
+    unshown = [a for a in stateful if a not in risks]
+    if unshown:
+        raise StepFailed(f"{label}: stateful destroys not shown as a risk: {unshown}")
 
 
 class Ladder:
@@ -207,6 +237,8 @@ class Ladder:
                                  f"destroys {needed} are not all named: {named}\n{done.stderr}")
             record.consented = needed
             done, report = self.plan(needed)
+        if done.returncode == EXIT_MISMATCH and report:
+            check_review(label, report, record, [])  # raises, naming the addresses
         if done.returncode != 0:
             raise StepFailed(f"{label}: tfgen plan exited {done.returncode}\n"
                              f"{done.stderr[-4000:]}\n{done.stdout[-4000:]}")
@@ -220,7 +252,7 @@ class Ladder:
             if stateful:
                 raise StepFailed(f"{label}: the plan destroys stateful {stateful} and tfgen "
                                  "plan did not refuse it without --allow-destroy")
-        self._check_review(label, report, record, stateful)
+        check_review(label, report, record, stateful)
         if "(up)" in label:
             lost = [a for a in record.replaced + record.destroyed if kept_going_up(a)]
             if lost:
@@ -240,29 +272,6 @@ class Ladder:
                 from exc
         record.seconds = round(time.monotonic() - start, 1)
         return record
-
-    def _check_review(self, label: str, report: dict[str, Any], record: StepRecord,
-                      stateful: list[str]) -> None:
-        review = report.get("review")
-        if not review or "plan" not in review:
-            raise StepFailed(f"{label}: tfgen plan --format json has no checked review: "
-                             f"{report.get('review_note')}")
-        check = review["plan"]
-        noise = check.get("noise") or {}
-        record.predicted = int(check.get("predicted", len(review["resources"])))
-        record.actual = int(check.get("actual", record.predicted))
-        record.missed = [f"{m['action']} {m['address']}" for m in check["missed"]]
-        record.unexpected = int(check.get("unexpected", check["not_in_plan"]))
-        record.noise = int(noise.get("count", 0))
-        wrong = [f"{r['address']}: predicted {r['action']}, {r['plan']}"
-                 for r in review["resources"] if r.get("plan") not in ("confirmed", None)]
-        if record.missed or record.unexpected or check.get("differs"):
-            raise StepFailed(f"{label}: the review did not predict the plan exactly: "
-                             f"missed {record.missed}; unexpected/differs {wrong}")
-        risks = {r["subject"] for r in review["risks"]}
-        unshown = [a for a in stateful if a not in risks]
-        if unshown:
-            raise StepFailed(f"{label}: stateful destroys not shown as a risk: {unshown}")
 
     def _check_applied(self, label: str, stack: _Stack, actual: dict[str, str]) -> None:
         in_state = {r["address"] for r in state_resources(stack.state) if r["mode"] == "managed"}
