@@ -72,7 +72,7 @@ def test_multi_az_to_static_web_retires_the_web_tier_and_opens_the_bucket() -> N
                  'module.security.aws_security_group.this["web"]'):
         assert acts[gone] == "destroy"
     for new in ("module.static_site.aws_s3_bucket.this", "module.network.aws_vpc_endpoint.s3[0]",
-                "module.static_site.aws_s3_bucket_policy.public_read[0]"):
+                "module.static_site.aws_s3_bucket_policy.this"):
         assert acts[new] == "add"
     assert acts["module.app.aws_autoscaling_group.this"] == "change"
     assert acts["module.alb.aws_lb_target_group.this"] == "replace"  # port 80 -> 8080
@@ -102,7 +102,7 @@ def test_static_web_to_cdn_makes_the_bucket_private_and_the_alb_cloudfront_only(
     report = _diff("static-web", "cdn")
     acts = _actions(report)
     assert acts["module.cdn.aws_cloudfront_distribution.this"] == "add"
-    assert acts["module.static_site.aws_s3_bucket_policy.public_read[0]"] == "destroy"
+    assert acts["module.static_site.aws_s3_bucket_policy.this"] == "change"  # one owner
     assert acts["module.static_site.aws_s3_bucket_public_access_block.this"] == "change"
     assert acts['module.security.aws_vpc_security_group_ingress_rule.this'
                 '["alb-from-internet-ipv4-80"]'] == "destroy"
@@ -157,7 +157,7 @@ def test_renamed_bucket_is_a_replacement_with_data_loss(tmp_path: Path) -> None:
     acts = _actions(report)
     assert acts["module.static_site.aws_s3_bucket.this"] == "replace"
     assert acts["module.static_site.aws_s3_bucket_versioning.this"] == "replace"
-    assert acts["module.cdn.aws_s3_bucket_policy.this"] == "replace"
+    assert acts["module.static_site.aws_s3_bucket_policy.this"] == "replace"
     assert acts["module.cdn.aws_cloudfront_distribution.this"] == "change"
     [loss] = _risks(report, "data-loss")
     assert "shopping-mall-prod-frontend-apne2" in loss and "replaced" in loss

@@ -45,9 +45,10 @@ def test_stage_contents() -> None:
     assert set(aws) <= set(multi)
     assert "module.web.aws_launch_template.this" not in static
     assert "module.network.aws_vpc_endpoint.s3[0]" in static
-    assert "module.static_site.aws_s3_bucket_policy.public_read[0]" in static
+    assert "module.static_site.aws_s3_bucket_policy.this" in static
     assert "module.cdn.aws_cloudfront_distribution.this" in cdn
-    assert "module.static_site.aws_s3_bucket_policy.public_read[0]" not in cdn
+    assert "module.static_site.aws_s3_bucket_policy.this" in cdn
+    assert not any(a.startswith("module.cdn.aws_s3_bucket_policy") for a in cdn)
     assert 'module.security.aws_vpc_security_group_ingress_rule.this["alb-from-cloudfront-443"]' \
         in cdn
 

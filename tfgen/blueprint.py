@@ -183,6 +183,7 @@ class Database(_Model):
     max_allocated_storage: int = Field(default=100, ge=20, le=65536)
     backup_retention_days: int = Field(default=7, ge=1, le=35)
     multi_az: bool | None = None
+    apply_immediately: bool = True
     read_replicas: int = Field(default=0, ge=0, le=5)
     db_name: str | None = Field(default="mall", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
     username: str = Field(default="mall_admin", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$")

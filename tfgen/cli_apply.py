@@ -19,6 +19,7 @@ from tfgen.errors import EXIT_FAILURE
 from tfgen.explain import Entry
 from tfgen.explain import explain as explain_fields
 from tfgen.output import apply_write, confine, plan_write
+from tfgen.plan_review import plan_outcome
 from tfgen.project import default_out_dir, source_name
 from tfgen.stages import STAGE_CHOICES
 from tfgen.state_backend import bootstrap_out_dir, render_bootstrap
@@ -116,14 +117,35 @@ def _markdown(result: PlanResult) -> str:
               help="How to show the blueprint review: text for a terminal, markdown for a "
                    "pull-request comment, json (the plan record plus the review) for tools. "
                    "With markdown and json, Terraform's own output goes to stderr.")
+@click.option("--allow-destroy", "allow_destroy", metavar="ADDRESS", multiple=True,
+              help="Consent to this plan destroying or replacing the stateful resource at "
+                   "ADDRESS (a database, an Aurora cluster, a bucket). Repeat it for each "
+                   "one; it must name exactly the stateful destroys of the plan.")
 def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str | None,
-         emulator: str | None, fmt: str) -> None:
+         emulator: str | None, fmt: str, allow_destroy: tuple[str, ...]) -> None:
     """Render BLUEPRINT, run terraform init + plan, save the plan, and review it.
 
     Refuses when out/ has hand edits. The saved plan is exactly what `apply` runs. The
     review is a blueprint diff (`tfgen diff`) from what was last applied through tfgen to
     this blueprint, each predicted change checked against Terraform's plan: confirmed,
-    with another action, not in the plan, or missed by the prediction.
+    with another action, not in the plan, or missed by the prediction. Plan actions that
+    a no-op re-plan of the last applied blueprint shows too are named as emulator
+    read-back (with --emulator) or drift, not as missed.
+
+    A plan that destroys or replaces a database, an Aurora cluster or a bucket is saved
+    for review but cannot be applied without --allow-destroy ADDRESS for each of them;
+    one that destroys a resource with deletion protection on cannot be applied at all
+    (lift protection first; see docs/diff.md).
+
+    \b
+    Exit codes:
+      0  planned; the review predicted Terraform's plan exactly (beyond named noise)
+      2  invalid input (including --allow-destroy naming an address the plan does
+         not destroy: the plan is saved but cannot be applied)
+      4  planned and applicable, but the review missed or mispredicted actions
+      5  not applicable: stateful destroys need --allow-destroy, or deletion
+         protection must be lifted first
+      other  Terraform's own exit code when init or plan fails
 
     \b
     Examples:
@@ -131,6 +153,8 @@ def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str 
       tfgen plan blueprints/envs/dev.yaml --stage multi-az
       tfgen plan blueprints/envs/dev.yaml --format markdown > review.md
       tfgen plan blueprints/envs/dev.yaml --emulator http://localhost:5000
+      tfgen plan blueprints/envs/dev.yaml --stage multi-az \\
+          --allow-destroy 'module.static_site.aws_s3_bucket.this[0]'
     """
     runner = _runner(terraform, emulator)
     if fmt != "text":  # stdout carries only the report
@@ -138,24 +162,35 @@ def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str 
                         on_line=lambda line: click.echo(line, err=True),
                         progress=runner.progress)
     result = run_plan(Path(blueprint), out_dir=Path(out_dir) if out_dir else None,
-                      stage=stage, runner=runner)
+                      stage=stage, runner=runner, allow_destroy=allow_destroy)
     record = result.record
+    code, problems = plan_outcome(result)
     next_step = (f"Saved plan: {result.plan_file}\n"
                  f"Review it, then: tfgen apply {blueprint}"
                  + (f" --out {out_dir}" if out_dir else ""))
+    if not record.applicable:
+        next_step = (f"Saved for review only: {result.plan_file} cannot be applied "
+                     f"(exit {code}).")
     if fmt == "json":
         review = to_json_data(result.review) if result.review is not None else None
+        check = result.review.plan if result.review is not None else None
         click.echo(json.dumps({"out": str(result.out_dir), "plan": str(result.plan_file),
                                **record.__dict__, "review": review,
                                "first_apply": result.first_apply,
-                               "review_note": result.review_note},
+                               "review_note": result.review_note,
+                               "consent": result.consent.to_json() if result.consent else None,
+                               "review_matches_plan": check.exact if check else None,
+                               "problems": problems, "exit_code": code},
                               indent=2, sort_keys=True))
-        return
+        raise SystemExit(code)
     if fmt == "markdown":
         click.echo(_markdown(result), nl=False)
+        if problems:
+            click.echo("\n" + "".join(f"> **{p}**\n>\n" for p in problems).rstrip(">\n")
+                       + "\n")
         if record.has_changes:
             click.echo(next_step, err=True)
-        return
+        raise SystemExit(code)
     click.echo()
     click.echo(click.style(f"{record.blueprint} (stage {record.stage}, "
                            f"environment {record.environment})", bold=True))
@@ -170,8 +205,11 @@ def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str 
         click.echo(click.style("Terraform: ", bold=True)
                    + (_counts_line(record.change_list()) if record.has_changes
                       else "no changes: the infrastructure matches the blueprint."))
+    for problem in problems:
+        click.echo(click.style("tfgen: ", fg="red", bold=True) + problem)
     if record.has_changes:
         click.echo(next_step)
+    raise SystemExit(code)
 
 
 def _exit_for(exc: ApplyFailed) -> None:

@@ -156,6 +156,7 @@ def build_context(bp: Blueprint, source: str, base_dir: Path | None = None) -> R
             "master_username": db.username,
             "port": engine.port,
             "multi_az": features.multi_az,
+            "apply_immediately": db.apply_immediately,
             # Read replicas arrive with stage multi-az (the article's step 3).
             "read_replica_count": db.read_replicas if features.multi_az else 0,
             "backup_retention_period": db.backup_retention_days,

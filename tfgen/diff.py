@@ -25,6 +25,7 @@ from tfgen.errors import InputError
 from tfgen.forcenew import forces_replacement
 from tfgen.inventory import Inventory, Ref, Resource, inventory
 from tfgen.loader import parse_document
+from tfgen.plan_json import managed
 from tfgen.project import project_root, source_name
 from tfgen.stages import STAGE_CHOICES, Stage, parse_stage
 from tfgen.validate import load_blueprint, validate_document
@@ -190,12 +191,30 @@ class Narrative:
 
 @dataclass
 class PlanCheck:
-    """How a real `terraform plan` compares with the prediction."""
+    """How a real `terraform plan` compares with the prediction.
+
+    `missed` are plan actions nobody predicted; `noise` are the ones among them that a
+    no-op re-plan (the last applied configuration against the same state) shows too, so
+    this step did not cause them (`noise_source`: "emulator read-back" or "drift").
+    `unexpected` (= not_in_plan) are predictions Terraform does not plan.
+    """
 
     confirmed: int = 0
     differs: int = 0
     not_in_plan: int = 0
     missed: list[tuple[str, str]] = field(default_factory=list)
+    predicted: int = 0
+    actual: int = 0
+    moved: list[tuple[str, str]] = field(default_factory=list)  # (from, to) by `moved`
+    noise: list[tuple[str, str]] = field(default_factory=list)
+    noise_source: str | None = None
+    #: Why no re-plan could classify the missed actions (None when it ran or was not needed).
+    noise_note: str | None = None
+
+    @property
+    def exact(self) -> bool:
+        """Every plan action predicted or named as noise, every prediction in the plan."""
+        return not (self.missed or self.differs or self.not_in_plan)
 
 
 @dataclass
@@ -209,6 +228,9 @@ class DiffReport:
     risks: list[Any]
     narrative: list[Narrative]
     plan: PlanCheck | None = None
+    #: Plan actions the prediction did not have (missed and noise), built from the plan
+    #: by tfgen.plan_review so the review shows them with their arguments and risks.
+    unpredicted: list[ResourceChange] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -348,31 +370,38 @@ def diff_sides(old: str, new: str) -> DiffReport:
 
 # --- a real plan -------------------------------------------------------------------------
 
-_PLAN_ACTIONS = {("create",): "add", ("delete",): "destroy", ("update",): "change",
-                 ("delete", "create"): "replace", ("create", "delete"): "replace"}
-
-
 def plan_actions(plan: dict[str, Any]) -> dict[str, str]:
     """Managed-resource address -> add/change/replace/destroy from `terraform show -json`."""
     if not isinstance(plan, dict) or "format_version" not in plan:
         raise InputError("--plan: not the JSON of `terraform show -json PLANFILE`")
-    out: dict[str, str] = {}
-    for rc in plan.get("resource_changes") or []:
-        if rc.get("mode") != "managed":
-            continue
-        action = _PLAN_ACTIONS.get(tuple(rc.get("change", {}).get("actions", [])))
-        if action:
-            out[rc["address"]] = action
-    return out
+    return {c.address: c.diff_action for c in managed(plan, strict=False)
+            if c.action != "move"}
 
 
 def check_plan(report: DiffReport, plan: dict[str, Any]) -> PlanCheck:
-    """Mark each predicted change confirmed / differs / not in the plan; list the missed."""
-    actual = plan_actions(plan)
-    check = PlanCheck()
+    """Mark each predicted change confirmed / differs / not in the plan; list the missed.
+
+    A `moved` block turns a predicted destroy of the old address plus add of the new one
+    into a move: both predictions are confirmed as "moved" (nothing is destroyed).
+    """
+    if not isinstance(plan, dict) or "format_version" not in plan:
+        raise InputError("--plan: not the JSON of `terraform show -json PLANFILE`")
+    changes = managed(plan, strict=False)
+    actual = {c.address: c.diff_action for c in changes if c.action != "move"}
+    moves = {c.previous_address: c.address for c in changes if c.previous_address}
+    predicted = {c.address: c.action for c in report.resources}
+    check = PlanCheck(predicted=len(report.resources), actual=len(actual))
+    moved_to = {new for old, new in moves.items()
+                if predicted.get(old) == "destroy" and predicted.get(new) == "add"}
     for change in report.resources:
         got = actual.get(change.address)
-        if got is None:
+        if change.address in moves and moves[change.address] in moved_to:
+            change.plan = f"moved to {moves[change.address]}"
+            check.confirmed += 1
+        elif change.address in moved_to and got in (None, "change"):
+            change.plan = "moved" if got is None else "moved, changed in place"
+            check.confirmed += 1
+        elif got is None:
             change.plan = "not in plan"
             check.not_in_plan += 1
         elif got == change.action:
@@ -381,8 +410,9 @@ def check_plan(report: DiffReport, plan: dict[str, Any]) -> PlanCheck:
         else:
             change.plan = f"plan says {got}"
             check.differs += 1
-    predicted = {c.address for c in report.resources}
-    check.missed = sorted((a, act) for a, act in actual.items() if a not in predicted)
+    check.moved = sorted((old, new) for old, new in moves.items() if new in moved_to)
+    check.missed = sorted((a, act) for a, act in actual.items()
+                          if a not in predicted and a not in moved_to)
     report.plan = check
     return check
 

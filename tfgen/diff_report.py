@@ -16,6 +16,7 @@ import click
 
 from tfgen.diff import ACTIONS, DiffReport, ResourceChange
 from tfgen.inventory import Ref, plain
+from tfgen.plan_review import check_json, noise_sentence
 
 JSON_VERSION = 1
 #: GitHub refuses comments longer than 65,536 characters; stay well below.
@@ -41,7 +42,16 @@ def show(value: Any, width: int = VALUE_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _planned_anyway(report: DiffReport) -> bool:
+    """Terraform plans something although the blueprints build the same thing (drift)."""
+    return bool(report.unpredicted or (report.plan is not None and report.plan.actual))
+
+
 def summary_line(report: DiffReport) -> str:
+    if not report.changed and _planned_anyway(report):
+        n = report.plan.actual if report.plan is not None else len(report.unpredicted)
+        return (f"no blueprint changes, but Terraform plans {n} change"
+                f"{'s' if n != 1 else ''} the blueprint diff did not predict (shown below)")
     if not report.changed:
         return "no changes: both sides build the same infrastructure"
     c = report.counts()
@@ -80,30 +90,31 @@ def to_text(report: DiffReport) -> str:
     for module, counts in report.module_counts().items():
         parts = ", ".join(f"{n} to {a}" for a, n in counts.items() if n)
         out.append(f"  {module}: {parts}")
-    if not report.changed:
+    if not report.changed and not _planned_anyway(report):
         return "\n".join(out) + "\n"
     out += ["", click.style("Blueprint changes", bold=True)]
     out += [f"  {c.path}: {show(c.old)} → {show(c.new)}" for c in report.blueprint_changes] \
         or ["  (none: same blueprint values)"]
     out += ["", click.style("Infrastructure changes", bold=True)]
-    for change in report.resources:
-        mark = click.style(_SYMBOL[change.action].rjust(3), fg=_COLOUR[change.action],
-                           bold=True)
-        out.append(f"{mark} {change.address}  ({_HEADING[change.action]})"
-                   f"{_plan_note(change)}")
-        if change.action in ("add", "destroy"):
-            out.append(f"      {brief(change)}")
-        for arg in change.changes:
-            flag = click.style("  # forces replacement", fg="magenta") \
-                if arg.forces_replacement and change.action == "replace" else ""
-            via = f" (via {arg.via})" if arg.via else ""
-            out.append(f"      {arg.name}: {show(arg.old)} → {show(arg.new)}{via}{flag}")
+    out += _text_changes(report.resources) or ["  (none predicted)"]
+    if report.unpredicted:
+        out += ["", click.style("In Terraform's plan, not predicted by the blueprint diff",
+                                bold=True)]
+        out += _text_changes(report.unpredicted)
     if report.plan is not None:
         p = report.plan
         out += ["", click.style("Against the plan", bold=True),
                 f"  {p.confirmed} confirmed, {p.differs} with another action, "
-                f"{p.not_in_plan} not in the plan, {len(p.missed)} missed"]
-        out += [f"  missed: {_SYMBOL[a]} {addr} ({_HEADING[a]})" for addr, a in p.missed]
+                f"{p.not_in_plan} not in the plan, {len(p.missed)} missed"
+                f" (predicted {p.predicted}, planned {p.actual})"]
+        out += [f"  missed: {_SYMBOL.get(a, a)} {addr} ({_HEADING.get(a, a)})"
+                for addr, a in p.missed]
+        out += [f"  moved: {a} → {b}" for a, b in p.moved]
+        if p.noise and p.noise_source:
+            out.append(f"  {noise_sentence(len(p.noise), p.noise_source)}:")
+            out += [f"    {_SYMBOL.get(a, a)} {addr}" for addr, a in p.noise]
+        if p.noise_note:
+            out.append(f"  {p.noise_note}")
     out += ["", click.style("Risks", bold=True)]
     out += [f"  [{click.style(_KIND_TITLE[r.kind], fg=_RISK_COLOUR.get(r.kind, 'yellow'))}]"
             f" {r.subject}: {r.message}" for r in report.risks] or ["  (none found)"]
@@ -112,6 +123,23 @@ def to_text(report: DiffReport) -> str:
         for step in report.narrative:
             out += [f"  {step.from_stage} → {step.to_stage}: {step.text}"]
     return "\n".join(out) + "\n"
+
+
+def _text_changes(changes: list[ResourceChange]) -> list[str]:
+    out: list[str] = []
+    for change in changes:
+        mark = click.style(_SYMBOL.get(change.action, "?").rjust(3),
+                           fg=_COLOUR.get(change.action), bold=True)
+        out.append(f"{mark} {change.address}  ({_HEADING.get(change.action, change.action)})"
+                   f"{_plan_note(change)}")
+        if change.action in ("add", "destroy"):
+            out.append(f"      {brief(change)}")
+        for arg in change.changes:
+            flag = click.style("  # forces replacement", fg="magenta") \
+                if arg.forces_replacement and change.action == "replace" else ""
+            via = f" (via {arg.via})" if arg.via else ""
+            out.append(f"      {arg.name}: {show(arg.old)} → {show(arg.new)}{via}{flag}")
+    return out
 
 
 # --- markdown ----------------------------------------------------------------------------
@@ -134,7 +162,7 @@ def _resource_row(change: ResourceChange) -> list[str]:
         + (" **(forces replacement)**" if a.forces_replacement and change.action == "replace"
            else "")
         for a in change.changes)
-    row = [_SYMBOL[change.action], f"`{change.address}`", args]
+    row = [_SYMBOL.get(change.action, "?"), f"`{change.address}`", args]
     return [*row, change.plan or ""] if change.plan is not None else row
 
 
@@ -157,6 +185,12 @@ def _sections(report: DiffReport) -> list[tuple[str, list[str]]]:
     if report.plan is not None and report.plan.missed:
         blocks += _table(["missed by the prediction (in the plan)", "action"],
                          [[f"`{a}`", act] for a, act in report.plan.missed])
+    if report.unpredicted:
+        tables = _table(["", "address", "arguments", "plan"],
+                        [_resource_row(c) for c in report.unpredicted])
+        tables[0] = ("**In Terraform's plan, not predicted by the blueprint diff "
+                     f"({len(report.unpredicted)})**\n\n" + tables[0])
+        blocks += tables
     sections.append((f"Infrastructure changes ({len(report.resources)})", blocks))
     return sections
 
@@ -171,8 +205,14 @@ def to_markdown(report: DiffReport, limit: int = MARKDOWN_LIMIT) -> str:
     if report.plan is not None:
         p = report.plan
         head.append(f"Against the plan: {p.confirmed} confirmed, {p.differs} with another "
-                    f"action, {p.not_in_plan} not in the plan, {len(p.missed)} missed.\n")
-    if not report.changed:
+                    f"action, {p.not_in_plan} not in the plan, {len(p.missed)} missed "
+                    f"(predicted {p.predicted}, planned {p.actual}).\n")
+        if p.noise and p.noise_source:
+            head.append(f"**{noise_sentence(len(p.noise), p.noise_source)}**: "
+                        + ", ".join(f"`{a}`" for a, _ in p.noise) + "\n")
+        if p.noise_note:
+            head.append(f"_{p.noise_note}_\n")
+    if not report.changed and not _planned_anyway(report):
         return "\n".join(head)
     risk_lines = [f"- **{_KIND_TITLE[r.kind]}** `{r.subject}`: {r.message}\n"
                   for r in report.risks] or ["_none found_\n"]
@@ -239,10 +279,8 @@ def to_json_data(report: DiffReport) -> dict[str, Any]:
                       for s in report.narrative],
     }
     if report.plan is not None:
-        p = report.plan
-        data["plan"] = {"confirmed": p.confirmed, "differs": p.differs,
-                        "not_in_plan": p.not_in_plan,
-                        "missed": [{"address": a, "action": act} for a, act in p.missed]}
+        data["plan"] = check_json(report.plan)
+        data["unpredicted"] = [resource(c) for c in report.unpredicted]
     return data
 
 

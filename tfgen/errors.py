@@ -13,6 +13,12 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_INVALID = 2
 EXIT_CHANGES = 3
+#: `tfgen plan`: the plan is saved and applicable, but the review did not predict it
+#: exactly (missed or unexpected actions beyond the named emulator/drift noise).
+EXIT_MISMATCH = 4
+#: `tfgen plan` / `apply`: the plan destroys or replaces something stateful or
+#: deletion-protected without the matching `--allow-destroy`: it must not be applied.
+EXIT_CONSENT = 5
 
 
 @dataclass(frozen=True, order=True)

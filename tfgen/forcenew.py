@@ -31,7 +31,7 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "aws_route53_record": frozenset({"name"}),
     "aws_route53_health_check": frozenset({"type", "request_interval"}),
     "aws_lb": frozenset({"name", "internal", "load_balancer_type"}),
-    "aws_lb_target_group": frozenset({"name", "port", "protocol", "target_type"}),
+    "aws_lb_target_group": frozenset({"name_prefix", "port", "protocol", "target_type"}),
     "aws_lb_listener": frozenset({"load_balancer_arn"}),
     "aws_iam_role": frozenset({"name", "path"}),
     "aws_iam_role_policy_attachment": frozenset({"role", "policy_arn"}),
@@ -47,6 +47,8 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "aws_rds_cluster_instance": frozenset({"identifier", "cluster_identifier", "engine",
                                            "availability_zone", "db_subnet_group_name"}),
     "aws_s3_bucket": frozenset({"bucket"}),
+    # Built in (Terraform >= 1.4): any change of triggers_replace replaces it.
+    "terraform_data": frozenset({"triggers_replace"}),
     "aws_s3_bucket_ownership_controls": frozenset({"bucket"}),
     "aws_s3_bucket_public_access_block": frozenset({"bucket"}),
     "aws_s3_bucket_versioning": frozenset({"bucket"}),

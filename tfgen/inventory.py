@@ -91,30 +91,34 @@ def inventory(ctx: RenderContext) -> Inventory:
     azs = sorted(v["network"]["azs"])
     net = _network(b, ctx, name, azs)
     sgs = _security(b, ctx, name, net["vpc"])
-    alb_cert = _certificate(b, "alb_certificate", v["dns"]["record_name"],
-                            [f"origin.{v['dns']['record_name']}"] if f.cdn else []) \
+    alb_names = [v["dns"]["record_name"], f"origin.{v['dns']['record_name']}"] \
+        if f.dns else []
+    alb_cert = _certificate(b, "alb_certificate", alb_names[0], alb_names[1:]) \
         if f.dns else None
     app_port = v["app_tier"]["port"]
     front = v["web_tier"] if f.web_tier else v["app_tier"]
     alb = _load_balancer(b, "alb", f"{name}-alb", internal=False, subnets="public",
                          sg=sgs["alb"], target_port=front["port"],
                          health_check_path=front["health_check_path"],
-                         certificate=alb_cert, deletion_protection=v["deletion_protection"])
+                         certificate=alb_cert, deletion_protection=v["deletion_protection"],
+                         tg_prefix="pub-")
     if f.web_tier:
         _tier(b, ctx, "web", f"{name}-web", sgs["web"], alb)
         internal = _load_balancer(b, "internal_alb", f"{name}-int", internal=True,
                                   subnets="app", sg=sgs["internal_alb"], target_port=app_port,
                                   health_check_path=v["app_tier"]["health_check_path"],
-                                  certificate=None,
-                                  deletion_protection=v["deletion_protection"])
+                                  certificate=None, deletion_protection=False,
+                                  tg_prefix="int-")
         _tier(b, ctx, "app", f"{name}-app", sgs["app"], internal)
     else:
         _tier(b, ctx, "app", f"{name}-app", sgs["app"], alb)
     _database(b, ctx, f"{name}-db", sgs["db"], azs)
     bucket = _static_site(b, ctx) if f.static_site else None
-    cdn_cert = _certificate(b, "cdn_certificate", v["dns"]["record_name"], []) \
-        if f.cdn and f.dns else None
+    cdn_cert = _certificate(b, "cdn_certificate", v["dns"]["record_name"], [],
+                            records_of=alb_names) if f.cdn and f.dns else None
     cdn = _cdn(b, ctx, name, bucket, alb, cdn_cert) if f.cdn and bucket else None
+    if bucket:
+        _bucket_policy(b, ctx, cdn)
     if f.dns:
         _dns(b, ctx, alb, cdn)
     return dict(sorted(b.items.items()))
@@ -228,29 +232,33 @@ def _security(b: _Builder, ctx: RenderContext, name: str, vpc: str) -> dict[str,
     return groups
 
 
-def _certificate(b: _Builder, module: str, domain: str, sans: list[str]) -> str:
+def _certificate(b: _Builder, module: str, domain: str, sans: list[str], *,
+                 records_of: list[str] | None = None) -> str:
+    """A certificate that owns its validation records, or (`records_of`: the names whose
+    records another certificate owns) one that creates none and waits on those."""
     cert = b.add(module, "aws_acm_certificate", "this", {
         "domain_name": domain, "subject_alternative_names": sorted(sans),
         "validation_method": "DNS"})
-    for fqdn in sorted([domain, *sans]):
+    for fqdn in sorted([domain, *sans]) if records_of is None else []:
         b.add(module, "aws_route53_record", "validation", {"name": f"_validation.{fqdn}",
                                                             "type": "CNAME"}, fqdn, tagged=False)
+    names = [domain, *sans] if records_of is None else records_of
     b.add(module, "aws_acm_certificate_validation", "this", {
         "certificate_arn": Ref(cert, "arn"),
-        "validation_record_fqdns": sorted(f"_validation.{d}" for d in [domain, *sans])},
+        "validation_record_fqdns": sorted(f"_validation.{d}" for d in names)},
         tagged=False)
     return cert
 
 
 def _load_balancer(b: _Builder, module: str, name: str, *, internal: bool, subnets: str,
                    sg: str, target_port: int, health_check_path: str, certificate: str | None,
-                   deletion_protection: bool) -> str:
+                   deletion_protection: bool, tg_prefix: str) -> str:
     lb = b.add(module, "aws_lb", "this", {
         "name": name, "load_balancer_type": "application", "internal": internal,
         "subnets": f"{subnets} subnets", "security_groups": [Ref(sg)],
         "enable_deletion_protection": deletion_protection})
     tg = b.add(module, "aws_lb_target_group", "this", {
-        "name": f"{name}-{target_port}", "port": target_port, "protocol": "HTTP",
+        "name_prefix": tg_prefix, "port": target_port, "protocol": "HTTP",
         "target_type": "instance", "health_check_path": health_check_path})
     https = certificate is not None
     b.add(module, "aws_lb_listener", "http", {
@@ -307,7 +315,13 @@ def _database(b: _Builder, ctx: RenderContext, name: str, sg: str, azs: list[str
     group = b.add(m, "aws_db_subnet_group", "this", {"name": name, "subnet_ids": "data subnets"})
     aurora = d["engine"].startswith("aurora-")
     replicas = [f"replica-{n}" for n in range(1, d["read_replica_count"] + 1)]
-    common = {"instance_class": d["instance_class"], "publicly_accessible": False}
+    common = {"instance_class": d["instance_class"], "publicly_accessible": False,
+              "apply_immediately": d["apply_immediately"]}
+    # Fixed at creation, replaced with the database (see the template's comment).
+    suffix = b.add(m, "terraform_data", "final_snapshot_suffix", {"triggers_replace": [
+        name, d["engine"], d["db_name"], d["master_username"]]}, tagged=False)
+    final = {"skip_final_snapshot": False,
+             "final_snapshot_identifier": Ref(suffix, "output")}
     if not aurora:
         primary = b.add(m, "aws_db_instance", "this", {
             "identifier": name, "engine": d["engine"], "engine_version": d["engine_version"],
@@ -319,7 +333,7 @@ def _database(b: _Builder, ctx: RenderContext, name: str, sg: str, azs: list[str
             "iam_database_authentication_enabled": d["iam_database_authentication_enabled"],
             "enabled_cloudwatch_logs_exports": d["enabled_cloudwatch_logs_exports"],
             "backup_retention_period": d["backup_retention_period"],
-            "deletion_protection": protect, "skip_final_snapshot": False}, 0)
+            "deletion_protection": protect, **final}, 0)
         for key in replicas:
             b.add(m, "aws_db_instance", "replica", {
                 "identifier": f"{name}-{key}", "replicate_source_db": Ref(primary, "identifier"),
@@ -331,8 +345,8 @@ def _database(b: _Builder, ctx: RenderContext, name: str, sg: str, azs: list[str
         "database_name": d["db_name"], "port": d["port"], "master_username": d["master_username"],
         "storage_encrypted": True, "db_subnet_group_name": Ref(group, "name"),
         "vpc_security_group_ids": [Ref(sg)],
-        "backup_retention_period": d["backup_retention_period"],
-        "deletion_protection": protect}, 0)
+        "backup_retention_period": d["backup_retention_period"], "apply_immediately":
+        d["apply_immediately"], "deletion_protection": protect, **final}, 0)
     instance = {"cluster_identifier": Ref(cluster), "engine": d["engine"], **common,
                 "db_subnet_group_name": Ref(group, "name")}
     b.add(m, "aws_rds_cluster_instance", "this", {
@@ -369,16 +383,24 @@ def _static_site(b: _Builder, ctx: RenderContext) -> str:
         b.add(m, "aws_s3_bucket_website_configuration", "this", {
             **plain, "index_document": fe["index_document"],
             "error_document": fe["error_document"]}, 0, tagged=False)
-        b.add(m, "aws_s3_bucket_policy", "public_read", {
-            **plain, "policy": "anyone may s3:GetObject (public website)"}, 0, tagged=False)
     return bucket
+
+
+def _bucket_policy(b: _Builder, ctx: RenderContext, distribution: str | None) -> None:
+    """The bucket's one policy (static_site owns it at every stage; its text per stage)."""
+    public = ctx.features.public_website
+    b.add("static_site", "aws_s3_bucket_policy", "this", {
+        "bucket": ctx.values["frontend"]["bucket_name"],
+        "policy": "anyone may s3:GetObject (public website)" if public else
+        "only CloudFront (this distribution, via OAC) may s3:GetObject; TLS only",
+        "distribution": None if public or distribution is None else Ref(distribution, "arn")},
+        tagged=False)
 
 
 def _cdn(b: _Builder, ctx: RenderContext, name: str, bucket: str, alb_tg: str,
          certificate: str | None) -> str:
     c = ctx.values["cdn"]
     dns = ctx.values.get("dns")
-    bucket_name = ctx.values["frontend"]["bucket_name"]
     m = "cdn"
     oac = b.add(m, "aws_cloudfront_origin_access_control", "this", {
         "name": name, "origin_access_control_origin_type": "s3", "signing_behavior": "always"},
@@ -386,18 +408,13 @@ def _cdn(b: _Builder, ctx: RenderContext, name: str, bucket: str, alb_tg: str,
     policy = b.add(m, "aws_cloudfront_cache_policy", "static", {
         "name": f"{name}-static", "default_ttl": c["static_default_ttl"]}, tagged=False)
     alb = alb_tg.replace("aws_lb_target_group", "aws_lb")
-    dist = b.add(m, "aws_cloudfront_distribution", "this", {
+    return b.add(m, "aws_cloudfront_distribution", "this", {
         "aliases": [dns["record_name"]] if dns else [], "price_class": c["price_class"],
         "s3_origin": Ref(bucket, "bucket_regional_domain_name"), "s3_origin_access": Ref(oac),
         "alb_origin": f"origin.{dns['record_name']}" if dns else Ref(alb, "dns_name"),
         "alb_origin_protocol_policy": "https-only" if dns else "http-only",
         "api_path_pattern": c["api_path_pattern"], "static_cache_policy": Ref(policy),
         "certificate": Ref(certificate, "arn") if certificate else "CloudFront default"})
-    b.add(m, "aws_s3_bucket_policy", "this", {
-        "bucket": bucket_name,
-        "policy": "only CloudFront (this distribution, via OAC) may s3:GetObject; TLS only",
-        "distribution": Ref(dist, "arn")}, tagged=False)
-    return dist
 
 
 def _dns(b: _Builder, ctx: RenderContext, alb_tg: str, cdn: str | None) -> None:

@@ -62,6 +62,9 @@ DESCRIPTIONS: dict[str, str] = {
     "database.backup_retention_days": "Automated backup retention, 1–35 days.",
     "database.multi_az": "Synchronous standby in another AZ. Forced on from `multi-az` up; "
     "`false` there is an error.",
+    "database.apply_immediately": "Apply database changes now, not in the next maintenance "
+    "window: turning Multi-AZ on (no outage) takes effect in the same apply, but so does a "
+    "restart for a new instance class or engine version (a failover with Multi-AZ).",
     "database.read_replicas": "Asynchronous read replicas for read load (not a failover "
     "target), 0–5; rendered from `multi-az` up (the article's step 3).",
     "database.db_name": "Initial database name (not for SQL Server; Oracle ≤ 8 characters).",

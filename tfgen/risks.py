@@ -40,6 +40,11 @@ def assess(report: DiffReport) -> list[Risk]:
     return sorted(dict.fromkeys(risks), key=lambda r: order[r.kind])
 
 
+def change_risks(change: ResourceChange) -> list[Risk]:
+    """The data-loss and disruption risks of one change (also for unpredicted ones)."""
+    return [*_data_loss(change), *_disruption(change)]
+
+
 def _gone(change: ResourceChange) -> str | None:
     """'destroyed' / 'replaced' when the old object stops existing."""
     return {"destroy": "destroyed", "replace": "replaced"}.get(change.action)
@@ -60,8 +65,9 @@ def _data_loss(change: ResourceChange) -> list[Risk]:
     if change.type == "aws_db_instance" and "replicate_source_db" not in old:
         return [Risk("data-loss", change.address,
                      f"database {old.get('identifier')} is {verb}: its data goes with it "
-                     f"(RDS takes the final snapshot {old.get('identifier')}-final first; a "
-                     "new instance starts empty unless restored from it)")]
+                     f"(RDS takes the final snapshot {old.get('identifier')}-final-<time it "
+                     "was created> first; a new instance starts empty unless restored "
+                     "from it)")]
     if change.type == "aws_rds_cluster":
         return [Risk("data-loss", change.address,
                      f"Aurora cluster {old.get('cluster_identifier')} is {verb}: its data "
@@ -84,10 +90,15 @@ def _disruption(change: ResourceChange) -> list[Risk]:
     old = change.old.args if change.old else {}
     out: list[Risk] = []
     if t == "aws_db_instance" and change.action == "change":
+        new = change.new.args if change.new else {}
+        # apply_immediately: RDS makes the change now, not in the maintenance window.
+        when = "now (apply_immediately)" if new.get("apply_immediately") else \
+            "in the next maintenance window"
         multi = _arg(change, "multi_az")
         if multi and multi[1] is True:
             out.append(Risk("disruption", a,
-                            "Multi-AZ turns on: RDS snapshots the primary to create a "
+                            f"Multi-AZ turns on {when}, without an outage: RDS "
+                            "snapshots the primary to create a "
                             "synchronous standby in another AZ (I/O can slow while it "
                             "syncs; apply in a quiet hour). Afterwards a failure fails "
                             "over to the standby and clients reconnect to the same endpoint "
@@ -98,12 +109,14 @@ def _disruption(change: ResourceChange) -> list[Risk]:
                             "primary's AZ stops the database until it is recovered"))
         if _arg(change, "instance_class"):
             out.append(Risk("disruption", a,
-                            "a new instance class restarts the database: minutes of "
-                            "downtime (a failover with Multi-AZ; clients reconnect)"))
+                            f"a new instance class restarts the database {when}: "
+                            "minutes of downtime (a failover with Multi-AZ; clients "
+                            "reconnect)"))
         if _arg(change, "engine_version"):
             out.append(Risk("disruption", a,
-                            "an engine version upgrade restarts the database (downtime; "
-                            "test the application against the new version first)"))
+                            f"an engine version upgrade restarts the database {when} "
+                            "(downtime; test the application against the new version "
+                            "first)"))
     if t == "aws_db_instance" and verb and "replicate_source_db" in old:
         out.append(Risk("disruption", a, f"read replica {old.get('identifier')} is {verb}: "
                         "reads sent to its endpoint fail until they move"))

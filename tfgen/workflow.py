@@ -29,10 +29,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfgen import emulator, state_backend
+from tfgen import consent, emulator, plan_review, state_backend
 from tfgen.blueprint import Blueprint
+from tfgen.consent import ConsentCheck
 from tfgen.context import build_context
-from tfgen.diff import DiffReport, Loaded, Side, build_report, check_plan
+from tfgen.diff import DiffReport, Loaded, Side
 from tfgen.errors import EXIT_INVALID, InputError, OutputConflict, TfgenError
 from tfgen.inventory import inventory
 from tfgen.output import (
@@ -44,7 +45,9 @@ from tfgen.output import (
     plan_write,
     read_manifest,
 )
+from tfgen.plan_json import read_plan
 from tfgen.project import Rendered, default_out_dir, project_root, render_blueprint
+from tfgen.replan import noop_replan
 from tfgen.terraform import (
     LineCallback,
     Terraform,
@@ -112,6 +115,11 @@ class PlanRecord:
     emulator: str | None
     has_changes: bool
     changes: list[dict[str, Any]] = field(default_factory=list)
+    #: Consent (tfgen.consent): the `--allow-destroy` addresses, the stateful destroys
+    #: found in the plan, and whether `apply` may run it.
+    allowed_destroys: list[str] = field(default_factory=list)
+    stateful_destroys: list[dict[str, Any]] = field(default_factory=list)
+    applicable: bool = True
 
     def change_list(self) -> list[Change]:
         """The recorded changes as objects."""
@@ -134,6 +142,7 @@ class PlanResult:
     #: True when there was no applied snapshot: the review is against an empty environment.
     first_apply: bool = False
     review_note: str | None = None
+    consent: ConsentCheck | None = None
 
 
 @dataclass(frozen=True)
@@ -217,17 +226,9 @@ def read_record(out_dir: Path) -> PlanRecord | None:
 
 
 def changes_of(plan_json: dict[str, Any]) -> list[Change]:
-    """Resource changes of `terraform show -json PLAN`, no-ops left out."""
-    out = []
-    for rc in plan_json.get("resource_changes", []):
-        actions = rc.get("change", {}).get("actions", [])
-        if actions in (["no-op"], []):
-            continue
-        action = "replace" if "create" in actions and "delete" in actions else actions[0]
-        reasons = tuple(".".join(str(p) for p in path)
-                        for path in rc.get("change", {}).get("replace_paths", []) or [])
-        out.append(Change(rc["address"], action, reasons))
-    return out
+    """Resource changes of `terraform show -json PLAN`, no-ops (and pure moves) left out."""
+    return [Change(c.address, c.action, c.reasons)
+            for c in read_plan(plan_json, strict=False) if c.action != "move"]
 
 
 def _lock_message(exc: TerraformFailed, out_dir: Path, shown: bool) -> str:
@@ -360,38 +361,16 @@ def read_applied(out_dir: Path) -> Loaded | None:
     return load_snapshot(data)
 
 
-def _current_side(rendered: Rendered) -> Loaded:
-    side = Side(rendered.source, str(rendered.path), rendered.context.stage)
-    return Loaded(side, rendered.source, rendered.blueprint, rendered.context,
-                  inventory(rendered.context))
-
-
-def review_plan(rendered: Rendered, out_dir: Path,
-                plan_json: dict[str, Any]) -> tuple[DiffReport, bool]:
-    """The blueprint diff review of a plan: applied snapshot -> `rendered`, plan-checked.
-
-    With no snapshot (nothing applied through tfgen yet) the old side is an empty
-    environment with the same blueprint: every predicted resource is "to add".
-    Returns (report, first_apply).
-    """
-    new = _current_side(rendered)
-    old = read_applied(out_dir)
-    first = old is None
-    if old is None:
-        label = "nothing applied yet"
-        old = Loaded(Side(label, new.side.path, new.side.stage), label, new.blueprint,
-                     new.context, {})
-    report = build_report(old, new)
-    check_plan(report, plan_json)
-    return report, first
-
-
 # --------------------------------------------------------------------------- plan
 
 
 def plan(blueprint: Path, *, out_dir: Path | None = None, stage: str | None = None,
-         runner: Runner | None = None) -> PlanResult:
-    """Render into out/ (never over hand edits), init, `plan -out`, and record the plan."""
+         runner: Runner | None = None, allow_destroy: tuple[str, ...] = ()) -> PlanResult:
+    """Render into out/ (never over hand edits), init, `plan -out`, and record the plan.
+
+    `allow_destroy`: the addresses whose stateful destroy the user consents to
+    (tfgen.consent); without full consent the plan is saved but not applicable.
+    """
     runner = runner or Runner()
     rendered = render_blueprint(blueprint, stage=stage, out_dir=out_dir)
     out = rendered.out_dir
@@ -421,6 +400,8 @@ def plan(blueprint: Path, *, out_dir: Path | None = None, stage: str | None = No
             plan_json = tf.show_json(plan_file.resolve())
         except TerraformFailed as exc:
             raise _failed(exc, out, "plan", tf.on_line is not None) from None
+    planned = read_plan(plan_json, strict=False)
+    consented = consent.check(planned, allow_destroy)
     record = PlanRecord(
         blueprint=rendered.source,
         name=rendered.blueprint.name,
@@ -431,6 +412,9 @@ def plan(blueprint: Path, *, out_dir: Path | None = None, stage: str | None = No
         emulator=runner.emulator,
         has_changes=has_changes,
         changes=[asdict(c) for c in changes_of(plan_json)],
+        allowed_destroys=list(consented.allowed),
+        stateful_destroys=[asdict(d) for d in consented.destroys],
+        applicable=consented.applicable,
     )
     record_path.write_text(json.dumps(asdict(record), indent=2) + "\n", encoding="utf-8")
     # `tfgen diff OLD NEW --plan` checks a blueprint diff against this (review aid).
@@ -438,13 +422,22 @@ def plan(blueprint: Path, *, out_dir: Path | None = None, stage: str | None = No
     # What this plan was made from; `apply` promotes it to the applied snapshot.
     _write_json(pending, snapshot_data(rendered, record.fingerprint))
     try:
-        report, first = review_plan(rendered, out, plan_json)
+        applied = read_applied(out)
+        report = plan_review.review(rendered, applied, plan_json)
     except (TfgenError, OSError, ValueError, KeyError, TypeError) as exc:
         # The plan is saved and valid; only the review is missing. Say why, don't fail.
         note = (f"no blueprint review: the applied snapshot "
                 f"{applied_snapshot_path(out)} could not be used ({exc})")
-        return PlanResult(out, plan_file, record, plan_json, rendered, review_note=note)
-    return PlanResult(out, plan_file, record, plan_json, rendered, report, first)
+        return PlanResult(out, plan_file, record, plan_json, rendered, review_note=note,
+                          consent=consented)
+    noop = None if applied is None else lambda: read_plan(noop_replan(
+        out, applied, lambda d: Terraform(find_terraform(runner.terraform), d,
+                                          _env(out, runner), timeout=runner.timeout),
+        emulator_url=runner.emulator, backend=backend, progress=runner.progress), strict=False)
+    plan_review.finish(report, planned, consented, noop,
+                       plan_review.noise_source(runner.emulator))
+    return PlanResult(out, plan_file, record, plan_json, rendered, report, applied is None,
+                      consent=consented)
 
 
 # --------------------------------------------------------------------------- apply
@@ -486,6 +479,7 @@ def apply(blueprint: Path, *, out_dir: Path | None = None, runner: Runner | None
     runner = runner or Runner()
     out = resolve_out(blueprint, out_dir)
     plan_file, record = check_saved_plan(out)
+    consent.verify_saved(plan_file.parent / SHOW_FILE, record.allowed_destroys)
     if runner.emulator is not None and runner.emulator != record.emulator:
         planned_for = f"against {record.emulator}" if record.emulator else "for real AWS"
         raise StalePlan(f"the saved plan was made {planned_for}; plan again with the same "

@@ -144,6 +144,7 @@ variable "database" {
     master_username                     = string
     port                                = number
     multi_az                            = bool
+    apply_immediately                   = bool
     read_replica_count                  = number
     backup_retention_period             = number
     iam_database_authentication_enabled = bool
@@ -159,6 +160,7 @@ variable "database" {
     master_username                     = "mall_admin"
     port                                = 3306
     multi_az                            = true
+    apply_immediately                   = true
     read_replica_count                  = 1
     backup_retention_period             = 14
     iam_database_authentication_enabled = true

@@ -29,6 +29,9 @@ import pytest
 from tests.helpers import REPO
 from tests.integration.harness import MOTO_ACCESS_KEY, MOTO_SECRET_KEY, prepare_workdir
 from tfgen.emulator import OVERRIDE_FILE
+from tfgen.errors import EXIT_CONSENT, EXIT_INVALID, EXIT_MISMATCH
+from tfgen.inventory import inventory
+from tfgen.project import render_blueprint
 from tfgen.terraform import Terraform, TerraformEnv
 
 BUCKET = "tfgen-it-state"
@@ -242,9 +245,15 @@ if args[0] == "plan":
     print("Plan: 1 to add", flush=True)
     sys.exit(2)
 if args[0] == "show":  # $FAKE_CHANGES: address=action,... (default: the VPC is created)
-    pairs = os.environ.get("FAKE_CHANGES", "module.network.aws_vpc.this=create")
-    changes = [dict(address=a, mode="managed", type=a.split(".")[-1].split("[")[0],
-                    change=dict(actions=act.split("+")))
+    # the no-op re-plan (tfgen.replan) plans $FAKE_NOOP_CHANGES; $FAKE_PROTECTED: addresses
+    # whose deletion protection is on
+    noop = any(a.endswith("noop.tfplan") for a in args)
+    pairs = os.environ.get("FAKE_NOOP_CHANGES", "") if noop else \
+        os.environ.get("FAKE_CHANGES", "module.network.aws_vpc.this=create")
+    protected = os.environ.get("FAKE_PROTECTED", "").split(",")
+    changes = [dict(address=a, mode="managed", type=a.split("[")[0].split(".")[-2],
+                    change=dict(actions=act.split("+"),
+                                before=dict(deletion_protection=a in protected)))
                for a, act in (p.rsplit("=", 1) for p in pairs.split(",") if p)]
     print(json.dumps(dict(format_version="1.2", resource_changes=changes)))
     sys.exit(0)
@@ -268,11 +277,19 @@ print("ok", flush=True)
 """
 
 
+def _creates_everything(blueprint: Path) -> str:
+    """$FAKE_CHANGES for a first plan that creates exactly what the blueprint renders."""
+    rendered = render_blueprint(blueprint)
+    return ",".join(f"{a}=create" for a in sorted(inventory(rendered.context)))
+
+
 def _fake(tmp_path: Path, mode: str) -> dict[str, str]:
+    """A stand-in terraform whose first plan creates the whole dev environment."""
     fake = tmp_path / "terraform"
     fake.write_text(FAKE_TERRAFORM.format(python=sys.executable, mode=mode), encoding="utf-8")
     fake.chmod(0o755)
-    return {**os.environ, "TFGEN_TERRAFORM": str(fake)}
+    return {**os.environ, "TFGEN_TERRAFORM": str(fake),
+            "FAKE_CHANGES": _creates_everything(REPO / "blueprints" / "envs" / "dev.yaml")}
 
 
 def _planned_dev(tmp_path: Path, env: dict[str, str]) -> list[str]:
@@ -352,9 +369,17 @@ def test_first_plan_has_no_snapshot_and_is_reviewed_against_nothing(tmp_path: Pa
     assert data["first_apply"] is True and review["old"]["resources"] == 0
     assert review["summary"]["add"] == review["new"]["resources"] > 40
     assert {r["action"] for r in review["resources"]} == {"add"}
-    assert review["plan"]["confirmed"] == 1  # the one resource the stand-in plans
-    assert review["plan"]["not_in_plan"] == review["summary"]["add"] - 1
+    assert review["plan"]["confirmed"] == review["summary"]["add"]  # the stand-in creates all
+    assert review["plan"]["not_in_plan"] == 0 and review["plan"]["exact"] is True
     assert review["blueprint_changes"] == []
+    # a plan that creates only the VPC: every other prediction is "not in plan": exit 4
+    env["FAKE_CHANGES"] = "module.network.aws_vpc.this=create"
+    result = _tfgen(["plan", *args, "--format", "json"], env, tmp_path)
+    assert result.returncode == EXIT_MISMATCH, result.stderr
+    data = json.loads(result.stdout)
+    assert data["review_matches_plan"] is False and data["exit_code"] == EXIT_MISMATCH
+    assert data["review"]["plan"]["confirmed"] == 1
+    assert data["review"]["plan"]["unexpected"] == review["summary"]["add"] - 1
     assert not (tmp_path / "out" / ".tfgen" / "applied").exists()
 
 
@@ -388,6 +413,7 @@ def test_failed_apply_keeps_the_previous_snapshot(tmp_path: Path) -> None:
     applied = (out / ".tfgen" / "applied" / "blueprint.json").read_text()
     _overlay(tmp_path, "database:\n  instance_class: db.t3.small\n")
     fail = _fake(tmp_path, "fail")
+    fail["FAKE_CHANGES"] = f"{DB}=update"
     assert _tfgen(["plan", *args], fail, tmp_path).returncode == 0
     assert _tfgen(["apply", *args, "--auto-approve"], fail, tmp_path).returncode == 7
     assert (out / ".tfgen" / "applied" / "blueprint.json").read_text() == applied
@@ -404,7 +430,7 @@ def test_plan_after_a_blueprint_change_reviews_it_against_the_plan(tmp_path: Pat
     # Terraform's plan: the database in place, plus a change the prediction cannot know.
     env["FAKE_CHANGES"] = f"{DB}=update,module.network.aws_eip.nat[0]=delete+create"
     result = _tfgen(["plan", *args], env, tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == EXIT_MISMATCH, result.stderr  # the EIP was not predicted
     text = result.stdout
     assert "No applied snapshot" not in text
     assert "applied blueprints/dev-review.yaml (stage aws) → blueprints/dev-review.yaml" in text
@@ -414,17 +440,21 @@ def test_plan_after_a_blueprint_change_reviews_it_against_the_plan(tmp_path: Pat
     assert "missed: -/+ module.network.aws_eip.nat[0] (replaced)" in text
     assert "Terraform: Plan: 0 to create, 1 to update, 1 to replace, 0 to delete." in text
 
-    review = _plan_json(args, env, tmp_path)["review"]
+    result = _tfgen(["plan", *args, "--format", "json"], env, tmp_path)
+    assert result.returncode == EXIT_MISMATCH, result.stderr
+    review = json.loads(result.stdout)["review"]
     assert review["blueprint_changes"] == [{"path": "database.instance_class",
                                             "old": "db.t3.micro", "new": "db.t3.small"}]
     assert [(r["address"], r["action"], r.get("plan")) for r in review["resources"]] == \
         [(DB, "change", "confirmed")]
-    assert review["plan"] == {"confirmed": 1, "differs": 0, "not_in_plan": 0, "missed": [
-        {"address": "module.network.aws_eip.nat[0]", "action": "replace"}]}
+    plan = review["plan"]
+    assert (plan["confirmed"], plan["differs"], plan["not_in_plan"]) == (1, 0, 0)
+    assert plan["missed"] == [{"address": "module.network.aws_eip.nat[0]", "action": "replace"}]
+    assert plan["noise"]["count"] == 0 and plan["exact"] is False
     assert any(r["kind"] == "disruption" and r["subject"] == DB for r in review["risks"])
 
     result = _tfgen(["plan", *args, "--format", "markdown"], env, tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == EXIT_MISMATCH, result.stderr
     assert result.stdout.startswith("### tfgen diff: applied blueprints/dev-review.yaml")
     assert "Against the plan: 1 confirmed" in result.stdout
     assert "Saved plan:" in result.stderr and "Saved plan:" not in result.stdout
@@ -440,8 +470,71 @@ def test_an_unusable_snapshot_falls_back_to_terraforms_summary(tmp_path: Path) -
     data = json.loads(snapshot.read_text())
     data["blueprint"]["database"]["instance_class"] = 42  # not a valid blueprint any more
     snapshot.write_text(json.dumps(data))
+    env["FAKE_CHANGES"] = "module.network.aws_vpc.this=create"
     result = _tfgen(["plan", *args], env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "no blueprint review: the applied snapshot" in result.stdout
     assert "+ module.network.aws_vpc.this" in result.stdout
     assert "Plan: 1 to create, 0 to update, 0 to replace, 0 to delete." in result.stdout
+
+
+# --- consent for stateful destroys and the no-op re-plan, through click's runner ----------
+
+BUCKET = "module.static_site.aws_s3_bucket.this"
+
+
+def _cli(args: list[str], env: dict[str, str]) -> Any:
+    from click.testing import CliRunner
+
+    from tfgen.cli import main
+
+    return CliRunner(env=env).invoke(main, args, catch_exceptions=False)
+
+
+def test_stateful_destroy_needs_consent_recorded_and_rechecked(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = [str(_overlay(tmp_path)), "--out", str(out)]
+    env = _fake(tmp_path, "ok")
+    assert _cli(["plan", *args], env).exit_code == 0
+    assert _cli(["apply", *args, "--auto-approve"], env).exit_code == 0
+    # Terraform (unpredicted by an unchanged blueprint) wants to destroy the bucket
+    env["FAKE_CHANGES"] = f"{BUCKET}=delete"
+    result = _cli(["plan", *args], env)
+    assert result.exit_code == EXIT_CONSENT, result.output
+    assert f"--allow-destroy '{BUCKET}'" in result.output
+    assert "Saved for review only" in result.output
+    record = json.loads((out / ".tfgen" / "plan" / "plan.json").read_text())
+    assert record["applicable"] is False and record["allowed_destroys"] == []
+    assert record["stateful_destroys"][0]["address"] == BUCKET
+    refused = _cli(["apply", *args, "--auto-approve"], env)
+    assert refused.exit_code == EXIT_CONSENT and "Nothing was applied" in refused.output
+    typo = _cli(["plan", *args, "--allow-destroy", BUCKET, "--allow-destroy", "module.x.y"],
+                env)
+    assert typo.exit_code == EXIT_INVALID and "does not destroy" in typo.output
+    result = _cli(["plan", *args, "--allow-destroy", BUCKET, "--format", "json"], env)
+    data = json.loads(result.stdout)
+    assert data["consent"]["applicable"] is True and data["allowed_destroys"] == [BUCKET]
+    assert data["exit_code"] == result.exit_code == EXIT_MISMATCH  # not predicted: loud
+    assert _cli(["apply", *args, "--auto-approve"], env).exit_code == 0
+    # protected: consent is not enough
+    env["FAKE_PROTECTED"] = BUCKET
+    result = _cli(["plan", *args, "--allow-destroy", BUCKET], env)
+    assert result.exit_code == EXIT_CONSENT and "deletion_protection: false" in result.output
+
+
+def test_noise_in_the_noop_replan_is_named_and_exits_zero(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = [str(_overlay(tmp_path)), "--out", str(out)]
+    env = _fake(tmp_path, "ok")
+    assert _cli(["plan", *args], env).exit_code == 0
+    assert _cli(["apply", *args, "--auto-approve"], env).exit_code == 0
+    noise = ",".join(f"module.security.aws_security_group.this[{i}]=update" for i in range(2))
+    env.update(FAKE_CHANGES=noise, FAKE_NOOP_CHANGES=noise)
+    result = _cli(["plan", *args, "--emulator", "http://127.0.0.1:9"], env)
+    assert result.exit_code == 0, result.output
+    assert ("2 changes also appear in a no-op re-plan: emulator read-back, not caused by "
+            "this step") in result.output
+    assert "0 missed" in result.output
+    data = json.loads(_cli(["plan", *args, "--format", "json"], env).stdout)
+    assert data["review"]["plan"]["noise"]["source"] == "drift"
+    assert data["review_matches_plan"] is True and data["exit_code"] == 0

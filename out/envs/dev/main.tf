@@ -41,6 +41,8 @@ module "security" {
   tags                       = local.tags
 }
 
+# Deletion protection as the blueprint says: the public ALB lives at every stage, and its
+# DNS name is what Route 53 (and CloudFront's origin) point at.
 module "alb" {
   source = "./modules/load_balancer"
 
@@ -56,6 +58,8 @@ module "alb" {
   health_check_path   = var.web_tier.health_check_path
   deletion_protection = var.deletion_protection
   tags                = local.tags
+
+  target_group_name_prefix = "pub-"
 }
 
 module "web" {
@@ -77,7 +81,9 @@ module "web" {
   tags               = local.tags
 }
 
-# The web tier reaches the app tier through an internal load balancer.
+# The web tier reaches the app tier through an internal load balancer. Never protected
+# against deletion: it is stateless, and the multi-az -> static-web step retires it,
+# which deletion protection would make fail part-way (docs/design/modules.md).
 module "internal_alb" {
   source = "./modules/load_balancer"
 
@@ -90,8 +96,10 @@ module "internal_alb" {
   certificate_arn     = null
   target_port         = var.app_tier.port
   health_check_path   = var.app_tier.health_check_path
-  deletion_protection = var.deletion_protection
+  deletion_protection = false
   tags                = local.tags
+
+  target_group_name_prefix = "int-"
 }
 
 module "app" {
@@ -126,6 +134,7 @@ module "database" {
   master_username                     = var.database.master_username
   port                                = var.database.port
   multi_az                            = var.database.multi_az
+  apply_immediately                   = var.database.apply_immediately
   read_replica_count                  = var.database.read_replica_count
   backup_retention_period             = var.database.backup_retention_period
   deletion_protection                 = var.deletion_protection

@@ -46,6 +46,9 @@ data "aws_route53_zone" "this" {
   private_zone = false
 }
 
+# Exists at every stage with a domain, so it owns the DNS validation records of the
+# domain's names; it covers origin.<name> (CloudFront's way to the ALB from stage cdn) at
+# every stage so that no stage step replaces it.
 module "alb_certificate" {
   source = "./modules/certificate"
 
@@ -55,6 +58,8 @@ module "alb_certificate" {
   tags                      = local.tags
 }
 
+# Deletion protection as the blueprint says: the public ALB lives at every stage, and its
+# DNS name is what Route 53 (and CloudFront's origin) point at.
 module "alb" {
   source = "./modules/load_balancer"
 
@@ -70,6 +75,8 @@ module "alb" {
   health_check_path   = var.app_tier.health_check_path
   deletion_protection = var.deletion_protection
   tags                = local.tags
+
+  target_group_name_prefix = "pub-"
 }
 
 module "app" {
@@ -104,6 +111,7 @@ module "database" {
   master_username                     = var.database.master_username
   port                                = var.database.port
   multi_az                            = var.database.multi_az
+  apply_immediately                   = var.database.apply_immediately
   read_replica_count                  = var.database.read_replica_count
   backup_retention_period             = var.database.backup_retention_period
   deletion_protection                 = var.deletion_protection
@@ -123,6 +131,17 @@ module "static_site" {
   error_document = var.frontend.error_document
   public_website = false
   tags           = local.tags
+
+  # The bucket policy admits this distribution only (Origin Access Control).
+  cloudfront_distribution_arn = module.cdn.distribution_arn
+}
+
+# The bucket has one policy, owned by module.static_site at every stage. Earlier
+# renders kept it at another address at this stage; moving it keeps the policy in
+# place when such a deployment is rendered again.
+moved {
+  from = module.cdn.aws_s3_bucket_policy.this
+  to   = module.static_site.aws_s3_bucket_policy.this
 }
 
 module "cdn_certificate" {
@@ -136,6 +155,13 @@ module "cdn_certificate" {
   subject_alternative_names = []
   zone_id                   = data.aws_route53_zone.this.zone_id
   tags                      = local.tags
+
+  # One record, one owner: ACM gives a domain name the same validation CNAME in every
+  # certificate of the account, so alb_certificate's record for this name validates this
+  # certificate too. Creating a second copy here would delete the shared record on the
+  # step back to static-web and break the ALB certificate's renewal.
+  create_validation_records = false
+  validation_record_fqdns   = module.alb_certificate.domain_validation_fqdns
 }
 
 module "cdn" {
@@ -143,7 +169,6 @@ module "cdn" {
 
   name                        = local.name
   bucket_id                   = module.static_site.bucket_id
-  bucket_arn                  = module.static_site.bucket_arn
   bucket_regional_domain_name = module.static_site.bucket_regional_domain_name
   alb_domain_name             = "origin.${var.dns.record_name}"
   alb_origin_protocol_policy  = "https-only"

@@ -182,6 +182,7 @@ variable "database" {
     master_username                     = string
     port                                = number
     multi_az                            = bool
+    apply_immediately                   = bool
     read_replica_count                  = number
     backup_retention_period             = number
     iam_database_authentication_enabled = bool
@@ -197,6 +198,7 @@ variable "database" {
     master_username                     = "mall_admin"
     port                                = 3306
     multi_az                            = false
+    apply_immediately                   = true
     read_replica_count                  = 0
     backup_retention_period             = 14
     iam_database_authentication_enabled = true

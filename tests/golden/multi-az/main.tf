@@ -46,15 +46,20 @@ data "aws_route53_zone" "this" {
   private_zone = false
 }
 
+# Exists at every stage with a domain, so it owns the DNS validation records of the
+# domain's names; it covers origin.<name> (CloudFront's way to the ALB from stage cdn) at
+# every stage so that no stage step replaces it.
 module "alb_certificate" {
   source = "./modules/certificate"
 
   domain_name               = var.dns.record_name
-  subject_alternative_names = []
+  subject_alternative_names = ["origin.${var.dns.record_name}"]
   zone_id                   = data.aws_route53_zone.this.zone_id
   tags                      = local.tags
 }
 
+# Deletion protection as the blueprint says: the public ALB lives at every stage, and its
+# DNS name is what Route 53 (and CloudFront's origin) point at.
 module "alb" {
   source = "./modules/load_balancer"
 
@@ -70,6 +75,8 @@ module "alb" {
   health_check_path   = var.web_tier.health_check_path
   deletion_protection = var.deletion_protection
   tags                = local.tags
+
+  target_group_name_prefix = "pub-"
 }
 
 module "web" {
@@ -91,7 +98,9 @@ module "web" {
   tags               = local.tags
 }
 
-# The web tier reaches the app tier through an internal load balancer.
+# The web tier reaches the app tier through an internal load balancer. Never protected
+# against deletion: it is stateless, and the multi-az -> static-web step retires it,
+# which deletion protection would make fail part-way (docs/design/modules.md).
 module "internal_alb" {
   source = "./modules/load_balancer"
 
@@ -104,8 +113,10 @@ module "internal_alb" {
   certificate_arn     = null
   target_port         = var.app_tier.port
   health_check_path   = var.app_tier.health_check_path
-  deletion_protection = var.deletion_protection
+  deletion_protection = false
   tags                = local.tags
+
+  target_group_name_prefix = "int-"
 }
 
 module "app" {
@@ -140,6 +151,7 @@ module "database" {
   master_username                     = var.database.master_username
   port                                = var.database.port
   multi_az                            = var.database.multi_az
+  apply_immediately                   = var.database.apply_immediately
   read_replica_count                  = var.database.read_replica_count
   backup_retention_period             = var.database.backup_retention_period
   deletion_protection                 = var.deletion_protection

@@ -46,15 +46,20 @@ data "aws_route53_zone" "this" {
   private_zone = false
 }
 
+# Exists at every stage with a domain, so it owns the DNS validation records of the
+# domain's names; it covers origin.<name> (CloudFront's way to the ALB from stage cdn) at
+# every stage so that no stage step replaces it.
 module "alb_certificate" {
   source = "./modules/certificate"
 
   domain_name               = var.dns.record_name
-  subject_alternative_names = []
+  subject_alternative_names = ["origin.${var.dns.record_name}"]
   zone_id                   = data.aws_route53_zone.this.zone_id
   tags                      = local.tags
 }
 
+# Deletion protection as the blueprint says: the public ALB lives at every stage, and its
+# DNS name is what Route 53 (and CloudFront's origin) point at.
 module "alb" {
   source = "./modules/load_balancer"
 
@@ -70,6 +75,8 @@ module "alb" {
   health_check_path   = var.app_tier.health_check_path
   deletion_protection = var.deletion_protection
   tags                = local.tags
+
+  target_group_name_prefix = "pub-"
 }
 
 module "app" {
@@ -104,6 +111,7 @@ module "database" {
   master_username                     = var.database.master_username
   port                                = var.database.port
   multi_az                            = var.database.multi_az
+  apply_immediately                   = var.database.apply_immediately
   read_replica_count                  = var.database.read_replica_count
   backup_retention_period             = var.database.backup_retention_period
   deletion_protection                 = var.deletion_protection
@@ -123,6 +131,14 @@ module "static_site" {
   error_document = var.frontend.error_document
   public_website = true
   tags           = local.tags
+}
+
+# The bucket has one policy, owned by module.static_site at every stage. Earlier
+# renders kept it at another address at this stage; moving it keeps the policy in
+# place when such a deployment is rendered again.
+moved {
+  from = module.static_site.aws_s3_bucket_policy.public_read[0]
+  to   = module.static_site.aws_s3_bucket_policy.this
 }
 
 module "dns" {

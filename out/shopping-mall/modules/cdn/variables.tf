@@ -12,22 +12,12 @@ variable "name" {
 }
 
 variable "bucket_id" {
-  description = "Name (ID) of the private S3 bucket served as the default origin; the module writes its bucket policy."
+  description = "Name (ID) of the private S3 bucket served as the default origin (its bucket policy, which admits this distribution, is owned by the static_site module)."
   type        = string
 
   validation {
     condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_id))
     error_message = "bucket_id must be a valid S3 bucket name."
-  }
-}
-
-variable "bucket_arn" {
-  description = "ARN of the S3 bucket served as the default origin."
-  type        = string
-
-  validation {
-    condition     = can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_arn))
-    error_message = "bucket_arn must be an S3 bucket ARN (arn:<partition>:s3:::<bucket>)."
   }
 }
 

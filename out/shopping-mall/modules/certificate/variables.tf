@@ -30,6 +30,18 @@ variable "subject_alternative_names" {
   }
 }
 
+variable "create_validation_records" {
+  description = "Whether this certificate owns (creates) the DNS validation records of its names. False for a certificate whose names another certificate's records already validate; pass that certificate's domain_validation_fqdns as validation_record_fqdns."
+  type        = bool
+  default     = true
+}
+
+variable "validation_record_fqdns" {
+  description = "With create_validation_records = false: FQDNs of the validation records, owned by another certificate, that this certificate waits on."
+  type        = list(string)
+  default     = []
+}
+
 variable "zone_id" {
   description = "ID of the public Route 53 hosted zone in which the DNS validation records are created."
   type        = string

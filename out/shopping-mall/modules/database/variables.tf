@@ -122,6 +122,11 @@ variable "deletion_protection" {
   type        = bool
 }
 
+variable "apply_immediately" {
+  description = "Apply modifications now instead of in the next maintenance window. Also makes changes that restart the database (instance class, engine version) happen now."
+  type        = bool
+}
+
 variable "subnet_ids" {
   description = "IDs of the (data) subnets of the DB subnet group, in at least two Availability Zones."
   type        = list(string)

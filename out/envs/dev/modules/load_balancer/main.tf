@@ -7,16 +7,16 @@ locals {
   # apply has an unknown ARN at plan time, and `count` must be known then.
   create_https_listener = var.https_enabled
 
-  # The port is part of the target group name so that a change of target_port (which
-  # replaces the target group) can create the new group before destroying the old one.
-  target_group_name = "${var.name}-${var.target_port}"
+  # The Name tag of the target group; its real name is generated from
+  # var.target_group_name_prefix (below).
+  target_group_tag_name = "${var.name}-${var.target_port}"
 }
 
 resource "aws_lb" "this" {
   #checkov:skip=CKV_AWS_91:Access logs need a dedicated S3 log bucket with the ELB account's bucket policy; not modelled by the blueprint yet
   #checkov:skip=CKV2_AWS_28:WAF is out of scope of the stage ladder; from stage cdn the ALB admits CloudFront only
   #checkov:skip=CKV2_AWS_20:Redirects to HTTPS whenever a certificate exists (https_enabled); the internal ALB (a hop inside the VPC) and a public ALB without a domain have no certificate
-  #checkov:skip=CKV_AWS_150:deletion_protection is the blueprint's choice: true in the prod example, a dev environment may turn it off to stay disposable
+  #checkov:skip=CKV_AWS_150:Public ALB: deletion_protection is the blueprint's choice (true in the prod example). Internal ALB: always off, it is stateless and retired by the multi-az -> static-web stage step (docs/design/modules.md)
 
   name               = var.name
   load_balancer_type = "application"
@@ -25,6 +25,10 @@ resource "aws_lb" "this" {
   security_groups    = var.security_group_ids
 
   drop_invalid_header_fields = true
+  # The root passes the blueprint's deletion_protection for the public ALB (it lives at
+  # every stage and Route 53 / CloudFront point at its DNS name, so deleting it by
+  # accident is an outage) and false for the internal ALB (stateless, and the
+  # multi-az -> static-web step retires it, which protection would make fail).
   enable_deletion_protection = var.deletion_protection
 
   tags = merge({ Name = var.name }, var.tags)
@@ -33,7 +37,11 @@ resource "aws_lb" "this" {
 resource "aws_lb_target_group" "this" {
   #checkov:skip=CKV_AWS_378:TLS ends at the ALB; the targets sit in private subnets and admit only the ALB's security group
 
-  name                 = local.target_group_name
+  # A generated name (prefix + unique suffix) so that create_before_destroy works for
+  # every replacement (port, protocol, target type, VPC), not just a port change: a
+  # fixed name would collide with the old group that still exists. As in
+  # terraform-aws-modules/alb; the provider allows at most 6 characters of prefix.
+  name_prefix          = var.target_group_name_prefix
   vpc_id               = var.vpc_id
   target_type          = "instance"
   protocol             = "HTTP"
@@ -52,7 +60,7 @@ resource "aws_lb_target_group" "this" {
     unhealthy_threshold = 3
   }
 
-  tags = merge({ Name = local.target_group_name }, var.tags)
+  tags = merge({ Name = local.target_group_tag_name }, var.tags)
 
   lifecycle {
     create_before_destroy = true

@@ -109,6 +109,16 @@ variable "deletion_protection" {
   type        = bool
 }
 
+variable "target_group_name_prefix" {
+  description = "Prefix of the target group's generated name (at most 6 characters; the provider appends a unique suffix), for example \"pub-\"."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9-]{0,5}$", var.target_group_name_prefix))
+    error_message = "target_group_name_prefix must be 1-6 letters, digits or hyphens, not starting with a hyphen."
+  }
+}
+
 variable "tags" {
   description = "Tags applied to every resource of the module (merged after the module's Name tag)."
   type        = map(string)

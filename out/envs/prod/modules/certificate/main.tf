@@ -17,15 +17,21 @@ resource "aws_acm_certificate" "this" {
 }
 
 locals {
-  # One validation record per domain name. A wildcard and its apex share the same
-  # CNAME; allow_overwrite makes the duplicate harmless.
-  validation_records = {
+  # One validation record per domain name. ACM creates the validation CNAME "specifically
+  # for your domain and your account", and it "works for any AWS Region" (ACM User Guide,
+  # "DNS validation"): a wildcard and its apex, or the ALB's and CloudFront's
+  # certificate for the same name, share one record. Each record has
+  # exactly one owner: the certificate with create_validation_records = true. Another
+  # certificate for names the owner covers creates none and waits on the owner's
+  # records (the terraform-aws-modules/acm pattern: create_route53_records = false +
+  # validation_record_fqdns), so destroying it never deletes a record the owner needs.
+  validation_records = var.create_validation_records ? {
     for dvo in aws_acm_certificate.this.domain_validation_options : dvo.domain_name => {
       name   = dvo.resource_record_name
       record = dvo.resource_record_value
       type   = dvo.resource_record_type
     }
-  }
+  } : {}
 }
 
 resource "aws_route53_record" "validation" {
@@ -40,6 +46,15 @@ resource "aws_route53_record" "validation" {
 }
 
 resource "aws_acm_certificate_validation" "this" {
-  certificate_arn         = aws_acm_certificate.this.arn
-  validation_record_fqdns = [for record in aws_route53_record.validation : record.fqdn]
+  certificate_arn = aws_acm_certificate.this.arn
+  # The owner's own records, or (not owner) the records another certificate owns. The
+  # provider checks that every name of this certificate has its record in the list.
+  validation_record_fqdns = concat([for record in aws_route53_record.validation : record.fqdn], var.validation_record_fqdns)
+
+  lifecycle {
+    precondition {
+      condition     = var.create_validation_records || length(var.validation_record_fqdns) > 0
+      error_message = "A certificate that does not create its validation records needs validation_record_fqdns (the owner's records)."
+    }
+  }
 }

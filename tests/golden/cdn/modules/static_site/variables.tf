@@ -54,6 +54,12 @@ variable "force_destroy" {
   default     = false
 }
 
+variable "cloudfront_distribution_arn" {
+  description = "ARN of the CloudFront distribution that reads the private bucket through Origin Access Control (required when public_website is false)."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Tags applied to every taggable resource of the module."
   type        = map(string)

@@ -4,8 +4,12 @@
 locals {
   is_aurora = startswith(var.engine, "aurora-")
 
-  tags                      = merge({ Name = var.name }, var.tags)
-  final_snapshot_identifier = "${var.name}-final"
+  tags = merge({ Name = var.name }, var.tags)
+
+  # "<name>-final-<UTC time the database was created>": a constant name would make the
+  # second create/destroy cycle of an environment fail with DBSnapshotAlreadyExists
+  # (terraform-aws-modules/terraform-aws-rds#445).
+  final_snapshot_identifier = "${var.name}-final-${terraform_data.final_snapshot_suffix.output}"
 
   # What RDS supports per engine (checked by the preconditions on the DB subnet group):
   # SQL Server Express and Web have no Multi-AZ; read replicas need SQL Server or Oracle
@@ -99,6 +103,22 @@ resource "aws_db_subnet_group" "this" {
   }
 }
 
+# The suffix of the final snapshot's name: fixed when the database is created, new for
+# every create/destroy cycle. No random or time provider is available, so the built-in
+# terraform_data (Terraform >= 1.4) keeps the plan timestamp of its creation:
+# ignore_changes stops plantimestamp() from changing it on later plans (no perpetual
+# diff), and triggers_replace makes a new suffix whenever the instance/cluster is
+# replaced (its force-new arguments change), so the old and new database never want the
+# same snapshot name.
+resource "terraform_data" "final_snapshot_suffix" {
+  input            = formatdate("YYYYMMDDhhmmss", plantimestamp())
+  triggers_replace = [var.name, var.engine, var.db_name, var.master_username]
+
+  lifecycle {
+    ignore_changes = [input]
+  }
+}
+
 ################################################################################
 # DB instance (every engine but Aurora)
 ################################################################################
@@ -129,8 +149,11 @@ resource "aws_db_instance" "this" {
   storage_encrypted     = true
 
   # No availability_zone: RDS picks it, and it cannot be set on a Multi-AZ instance, so
-  # multi_az stays an in-place modification.
+  # multi_az stays an in-place modification. Turning Multi-AZ on causes no outage, but
+  # without apply_immediately RDS waits for the next maintenance window (RDS API
+  # Reference, ModifyDBInstance: MultiAZ / ApplyImmediately).
   multi_az               = var.multi_az
+  apply_immediately      = var.apply_immediately
   db_subnet_group_name   = aws_db_subnet_group.this.name
   vpc_security_group_ids = var.security_group_ids
   publicly_accessible    = false
@@ -167,6 +190,7 @@ resource "aws_db_instance" "replica" {
   storage_encrypted     = true
 
   multi_az               = false
+  apply_immediately      = var.apply_immediately
   vpc_security_group_ids = var.security_group_ids
   publicly_accessible    = false
 
@@ -212,6 +236,7 @@ resource "aws_rds_cluster" "this" {
   # instance placement is set on the cluster instances instead.
   db_subnet_group_name   = aws_db_subnet_group.this.name
   vpc_security_group_ids = var.security_group_ids
+  apply_immediately      = var.apply_immediately
 
   iam_database_authentication_enabled = var.iam_database_authentication_enabled
   enabled_cloudwatch_logs_exports     = var.enabled_cloudwatch_logs_exports
@@ -243,6 +268,7 @@ resource "aws_rds_cluster_instance" "this" {
   publicly_accessible        = false
   auto_minor_version_upgrade = true
   copy_tags_to_snapshot      = true
+  apply_immediately          = var.apply_immediately
 
   tags = merge({ Name = "${var.name}-1" }, var.tags)
 }
@@ -264,6 +290,7 @@ resource "aws_rds_cluster_instance" "reader" {
   publicly_accessible        = false
   auto_minor_version_upgrade = true
   copy_tags_to_snapshot      = true
+  apply_immediately          = var.apply_immediately
 
   tags = merge({ Name = each.value.identifier }, var.tags)
 

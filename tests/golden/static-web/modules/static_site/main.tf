@@ -2,7 +2,7 @@
 # change the blueprint and run `tfgen render`.
 
 locals {
-  # Website hosting and the public-read bucket policy exist only for a public website.
+  # Website hosting exists only for a public website.
   public_website_count = var.public_website ? 1 : 0
 }
 
@@ -76,34 +76,93 @@ resource "aws_s3_bucket_website_configuration" "this" {
   }
 }
 
-# Anonymous read access for the S3 website endpoint.
-# No statement denying aws:SecureTransport = false here: the S3 website endpoint
-# only speaks HTTP, so such a deny would block every website request. Behind
-# CloudFront (public_website = false) the cdn module writes the bucket policy,
-# including the TLS-only deny.
-data "aws_iam_policy_document" "public_read" {
-  count = local.public_website_count
+# The bucket's one policy, owned here at every stage (one resource, one address), so a
+# stage step rewrites it in place instead of deleting one policy and putting another
+# with no order between them. What it says is decided by public_website (Python,
+# per stage):
+# - public website (static-web): anonymous s3:GetObject for the S3 website endpoint. No
+#   statement denying aws:SecureTransport = false: the website endpoint only speaks
+#   HTTP, so such a deny would block every website request.
+# - private (cdn): s3:GetObject for the CloudFront service principal from this
+#   distribution only (AWS:SourceArn, Origin Access Control), and TLS only.
+data "aws_iam_policy_document" "this" {
+  lifecycle {
+    precondition {
+      condition     = var.public_website || var.cloudfront_distribution_arn != null
+      error_message = "A private bucket (public_website = false) is read through CloudFront: cloudfront_distribution_arn must be set."
+    }
+  }
 
-  statement {
-    sid       = "PublicReadGetObject"
-    effect    = "Allow"
-    actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.this.arn}/*"]
+  dynamic "statement" {
+    for_each = var.public_website ? [1] : []
 
-    principals {
-      type        = "*"
-      identifiers = ["*"]
+    content {
+      sid       = "PublicReadGetObject"
+      effect    = "Allow"
+      actions   = ["s3:GetObject"]
+      resources = ["${aws_s3_bucket.this.arn}/*"]
+
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.public_website ? [] : [1]
+
+    content {
+      sid       = "AllowCloudFrontServicePrincipalReadOnly"
+      effect    = "Allow"
+      actions   = ["s3:GetObject"]
+      resources = ["${aws_s3_bucket.this.arn}/*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["cloudfront.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "AWS:SourceArn"
+        values   = [var.cloudfront_distribution_arn]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.public_website ? [] : [1]
+
+    content {
+      sid       = "DenyInsecureTransport"
+      effect    = "Deny"
+      actions   = ["s3:*"]
+      resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
+
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "Bool"
+        variable = "aws:SecureTransport"
+        values   = ["false"]
+      }
     }
   }
 }
 
-resource "aws_s3_bucket_policy" "public_read" {
-  count = local.public_website_count
-
+resource "aws_s3_bucket_policy" "this" {
   bucket = aws_s3_bucket.this.id
-  policy = data.aws_iam_policy_document.public_read[0].json
+  policy = data.aws_iam_policy_document.this.json
 
-  # A public policy is rejected while block_public_policy is still true.
+  # After the public access block, whichever way a step goes: S3 rejects a public policy
+  # while block_public_policy is true, so going down to static-web the block is relaxed
+  # before the public-read policy is put; going up to cdn the block is set first, which
+  # leaves the existing policy in place (blocking applies to new puts), then the OAC
+  # policy (not public) replaces it.
   depends_on = [
     aws_s3_bucket_public_access_block.this,
     aws_s3_bucket_ownership_controls.this,
