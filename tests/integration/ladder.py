@@ -235,6 +235,11 @@ class Ladder:
             if not needed or named:
                 raise StepFailed(f"{label}: plan refused (exit {EXIT_CONSENT}) but the stateful "
                                  f"destroys {needed} are not all named: {named}\n{done.stderr}")
+            refused = self.tfgen("apply", str(self.blueprint.relative_to(self.workdir)),
+                                 "--auto-approve")
+            if refused.returncode == 0:
+                raise StepFailed(f"{label}: tfgen apply applied a plan that destroys {needed} "
+                                 "without --allow-destroy")
             record.consented = needed
             done, report = self.plan(needed)
         if done.returncode == EXIT_MISMATCH and report:
