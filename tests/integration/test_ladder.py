@@ -64,18 +64,21 @@ def _walk(name: str, tmp: Path, terraform_bin: Path, tf_env: TerraformEnv,
 
 
 @pytest.fixture(scope="module")
-def walks(tmp_path_factory: pytest.TempPathFactory, terraform_bin: Path,
-          tf_env: TerraformEnv) -> Iterator[dict[str, Walk]]:
-    """Both ladders at once; the second starts once the first has filled the plugin cache."""
-    first_init = threading.Event()
-    never = threading.Event()
+def walks(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+          terraform_bin: Path, tf_env: TerraformEnv) -> Iterator[dict[str, Walk]]:
+    """The selected ladders at once (`-k dev` walks one); each after the previous one's
+    first `tfgen plan` has filled the plugin cache (not safe for concurrent first inits)."""
+    selected = [item.callspec.params["name"] for item in request.session.items
+                if item.module is not None and item.module.__name__ == __name__
+                and hasattr(item, "callspec")]
+    futures = {}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {
-            "prod": pool.submit(_walk, "prod", tmp_path_factory.mktemp("ladder-prod"),
-                                terraform_bin, tf_env, None, first_init),
-            "dev": pool.submit(_walk, "dev", tmp_path_factory.mktemp("ladder-dev"),
-                               terraform_bin, tf_env, first_init, never),
-        }
+        previous: threading.Event | None = None
+        for name in dict.fromkeys(selected):
+            ready = threading.Event()
+            futures[name] = pool.submit(_walk, name, tmp_path_factory.mktemp(f"ladder-{name}"),
+                                        terraform_bin, tf_env, previous, ready)
+            previous = ready
         result = {name: f.result() for name, f in futures.items()}
     table = format_table(list(result.values()))
     report = tmp_path_factory.getbasetemp() / "ladder.json"
