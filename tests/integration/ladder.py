@@ -146,7 +146,7 @@ def check_review(label: str, report: dict[str, Any], record: StepRecord,
         raise StepFailed(f"{label}: the review did not predict the plan exactly: "
                          f"missed {record.missed}; unexpected/differs {wrong}")
     if record.noise and not str(noise.get("sentence", "")).endswith(
-            "also appear in a no-op re-plan: emulator read-back, not caused by this step"):
+            " in a no-op re-plan: emulator read-back, not caused by this step"):
         raise StepFailed(f"{label}: {record.noise} unpredicted changes are not named as "
                          f"emulator read-back by tfgen plan: {noise}")
     risks = {r["subject"] for r in review["risks"]}
