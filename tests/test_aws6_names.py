@@ -24,6 +24,9 @@ SCHEMA = json.loads((REPO / "tests" / "data" / "aws6-schema.json").read_text(enc
 #: Terraform's own arguments and blocks, valid in every resource and data block.
 META = {"count", "for_each", "depends_on", "lifecycle", "provider", "provisioner", "connection"}
 BLOCK_MARK = "__is_block__"
+#: Terraform's built-in resources (provider terraform.io/builtin/terraform, not aws):
+#: their arguments, from the Terraform language docs ("The terraform_data resource type").
+BUILTIN = {"terraform_data": {"args": ["input", "triggers_replace"], "blocks": {}}}
 #: Keys python-hcl2 adds to a parsed body that are not HCL names.
 PARSER_KEYS = {BLOCK_MARK, "__comments__", "__inline_comments__"}
 
@@ -90,10 +93,12 @@ def unknown_names(files: dict[str, str]) -> list[str]:
                         if raw_name in PARSER_KEYS:
                             continue
                         where = f"{relpath}: {kind} {rtype}.{_label(raw_name)}"
-                        if rtype not in SCHEMA[section]:
+                        schema = BUILTIN.get(rtype) if kind == "resource" else None
+                        schema = schema or SCHEMA[section].get(rtype)
+                        if schema is None:
                             problems.append(f"{where}: type `{rtype}` is not in aws 6.x")
                             continue
-                        problems.extend(_check_body(body, SCHEMA[section][rtype], where, top=True))
+                        problems.extend(_check_body(body, schema, where, top=True))
     return problems
 
 

@@ -5,12 +5,13 @@ and names the defect it guards against."""
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import hcl2
 import pytest
 
-from tests.helpers import EXAMPLE
+from tests.helpers import EXAMPLE, example_data, write_blueprint
 from tfgen.diff import DiffReport, diff_sides
 from tfgen.inventory import inventory
 from tfgen.project import render_blueprint
@@ -167,3 +168,28 @@ def test_target_groups_use_a_generated_name() -> None:
     for name, module in _blocks(_hcl(Stage.AWS, "main.tf"), "module").items():
         if module["source"] == "./modules/load_balancer":
             assert 1 <= len(module["target_group_name_prefix"]) <= 6, name
+
+
+def test_replacing_the_database_gives_it_a_new_final_snapshot_suffix(tmp_path: Path) -> None:
+    data = example_data()
+    old = write_blueprint(tmp_path, data, "old.yaml")
+    data["database"].update(engine="postgres", engine_version="16")
+    report = diff_sides(str(old), str(write_blueprint(tmp_path, data, "new.yaml")))
+    acts = _actions(report)
+    assert acts["module.database.aws_db_instance.this[0]"] == "replace"
+    assert acts["module.database.terraform_data.final_snapshot_suffix"] == "replace"
+    [loss] = [r.message for r in report.risks if r.kind == "data-loss"
+              and r.subject == "module.database.aws_db_instance.this[0]"]
+    assert "final snapshot shopping-mall-prod-db-final-<time it was created>" in loss
+
+
+def test_read_replicas_are_not_protected_so_multi_az_to_aws_can_retire_them() -> None:
+    """The prod ladder's multi-az -> aws step destroys the replicas; AWS refuses to delete
+    a protected instance, so a protected replica would make the step impossible."""
+    inv = inventory(render_blueprint(EXAMPLE, stage=Stage.MULTI_AZ).context)
+    replicas = [a for a in inv if a.startswith("module.database.aws_db_instance.replica")]
+    assert replicas, "the example has read replicas at multi-az"
+    assert all(inv[a].args["deletion_protection"] is False for a in replicas)
+    assert inv["module.database.aws_db_instance.this[0]"].args["deletion_protection"] is True
+    text = _files(Stage.MULTI_AZ)["modules/database/main.tf"]
+    assert "deletion_protection        = false # a copy of the protected primary" in text

@@ -132,6 +132,23 @@ def test_drift_is_shown_with_risk_labels_never_no_changes() -> None:
     assert data["unpredicted"][0]["plan"] == "missed" and data["plan"]["exact"] is False
 
 
+def test_diff_with_a_drift_plan_never_says_no_changes(tmp_path: Path) -> None:
+    """Issue 10 point 8 through `tfgen diff --plan` (fails before: "no changes")."""
+    from click.testing import CliRunner
+
+    from tfgen.cli import main
+
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(_drift_plan()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["diff", f"{BP}@multi-az", f"{BP}@multi-az",
+                                       "--plan", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "no changes: both sides build the same infrastructure" not in result.output
+    assert "Terraform plans 12 changes the blueprint diff did not predict" in result.output
+    assert f"~ {DB}  (changed in place) [plan: missed]" in result.output
+    assert "Multi-AZ turns on" in result.output
+
+
 # --- noise from a no-op re-plan ----------------------------------------------------------
 
 def test_noise_seen_in_the_noop_replan_is_named_not_missed() -> None:
@@ -242,6 +259,7 @@ def test_plan_exit_codes() -> None:
     add_unpredicted(missed, read_plan(plan))
     code, problems = plan_outcome(_Result(missed, consent.check([], ())))
     assert code == EXIT_MISMATCH and "1 missed" in problems[0]
+    assert f"missed change {ALB}" in problems[0]  # the message names the address
 
 
 def test_apply_rechecks_consent_from_the_saved_plan(tmp_path: Path) -> None:

@@ -153,8 +153,9 @@ def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str 
       tfgen plan blueprints/envs/dev.yaml --stage multi-az
       tfgen plan blueprints/envs/dev.yaml --format markdown > review.md
       tfgen plan blueprints/envs/dev.yaml --emulator http://localhost:5000
+      # static-web -> multi-az retires the S3 site bucket: consent to it
       tfgen plan blueprints/envs/dev.yaml --stage multi-az \\
-          --allow-destroy 'module.static_site.aws_s3_bucket.this[0]'
+          --allow-destroy module.static_site.aws_s3_bucket.this
     """
     runner = _runner(terraform, emulator)
     if fmt != "text":  # stdout carries only the report
@@ -226,7 +227,9 @@ def apply(blueprint: str, out_dir: str | None, terraform: str | None, emulator: 
     """Apply the saved plan of BLUEPRINT (made and reviewed with `tfgen plan`).
 
     Never plans afresh: refuses when out/ was edited by hand or the rendered files are newer
-    than the plan. Terraform's output streams live; Ctrl-C asks Terraform to stop
+    than the plan, and (exit 5) when the plan destroys or replaces a stateful or
+    deletion-protected resource without the consent recorded by `tfgen plan
+    --allow-destroy`. Terraform's output streams live; Ctrl-C asks Terraform to stop
     gracefully (it releases its state lock). Exits with Terraform's exit code.
 
     \b

@@ -14,6 +14,8 @@ import click
 from tfgen.diff import check_plan, diff_sides
 from tfgen.diff_report import render_report
 from tfgen.errors import EXIT_CHANGES, InputError
+from tfgen.plan_json import managed
+from tfgen.plan_review import add_unpredicted
 
 
 @click.command()
@@ -50,6 +52,7 @@ def diff(ctx: click.Context, old: str, new: str, fmt: str, exit_code: bool,
         except (OSError, ValueError) as exc:
             raise InputError(f"--plan {plan_file}: cannot read JSON ({exc})") from exc
         check_plan(report, plan)
+        add_unpredicted(report, managed(plan, strict=False))
     click.echo(render_report(report, fmt), nl=False)
     if exit_code and report.changed:
         ctx.exit(EXIT_CHANGES)

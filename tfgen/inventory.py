@@ -338,7 +338,7 @@ def _database(b: _Builder, ctx: RenderContext, name: str, sg: str, azs: list[str
             b.add(m, "aws_db_instance", "replica", {
                 "identifier": f"{name}-{key}", "replicate_source_db": Ref(primary, "identifier"),
                 **common, "port": d["port"], "storage_encrypted": True, "multi_az": False,
-                "vpc_security_group_ids": [Ref(sg)], "deletion_protection": protect}, key)
+                "vpc_security_group_ids": [Ref(sg)], "deletion_protection": False}, key)
         return
     cluster = b.add(m, "aws_rds_cluster", "this", {
         "cluster_identifier": name, "engine": d["engine"], "engine_version": d["engine_version"],

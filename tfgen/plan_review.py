@@ -192,11 +192,17 @@ def plan_outcome(result: PlanResultLike) -> tuple[int, list[str]]:
         problems += explain(consent)
         code = EXIT_CONSENT if consent.missing or consent.protected else EXIT_INVALID
     check = result.review.plan if result.review is not None else None
-    if check is not None and not check.exact:
+    if check is not None and result.review is not None and not check.exact:
+        wrong = [f"missed {act} {addr}" for addr, act in check.missed]
+        wrong += [f"{c.plan}: predicted {c.action} {c.address}"
+                  for c in result.review.resources
+                  if c.plan == "not in plan" or (c.plan or "").startswith("plan says")]
+        shown = "; ".join(wrong[:10]) + (f"; … {len(wrong) - 10} more" if len(wrong) > 10
+                                         else "")
         problems.append(
             f"the review did not predict Terraform's plan exactly: {len(check.missed)} "
             f"missed, {check.not_in_plan} predicted but not in the plan, {check.differs} "
-            "with another action (listed above). Read the plan itself before applying.")
+            f"with another action ({shown}). Read the plan itself before applying.")
         code = code or EXIT_MISMATCH
     return code, problems
 

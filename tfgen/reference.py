@@ -25,8 +25,9 @@ DESCRIPTIONS: dict[str, str] = {
     "availability_zones": "AZs to spread over, at least two, all in `region`. Explicit names: "
     "no data-source lookups, so output is deterministic.",
     "tags": "Extra tags on every resource (Project, Environment, ManagedBy are added).",
-    "deletion_protection": "Protect the load balancers and the database from deletion "
-    "(turn off for throw-away environments).",
+    "deletion_protection": "Protect the public load balancer and the database from "
+    "deletion (turn off for throw-away environments). The internal load balancer is never "
+    "protected: it is stateless and the step to `static-web` retires it.",
     "network.vpc_cidr": "VPC CIDR block, /16 to /24.",
     "network.nat": "`per-az`: a NAT gateway in every AZ, each AZ's private subnets route "
     "through their own (an AZ failure cuts no one off). `single`: one NAT for all (cheap "

@@ -47,7 +47,7 @@ variable "tags" {
 }
 
 variable "deletion_protection" {
-  description = "Protect the load balancers and the database against deletion."
+  description = "Protect the public load balancer and the database against deletion (the internal load balancer, stateless and retired at stage static-web, never is)."
   type        = bool
   default     = true
 }

@@ -175,7 +175,7 @@ resource "aws_db_instance" "replica" {
   #checkov:skip=CKV_AWS_118:Enhanced monitoring needs an IAM monitoring role the blueprint does not model yet; basic CloudWatch metrics and log exports are on
   #checkov:skip=CKV_AWS_353:Performance Insights is unavailable on the small classes the blueprint allows (db.t3.micro/small); opt-in later
   #checkov:skip=CKV_AWS_157:A read replica serves reads; availability comes from the Multi-AZ primary
-  #checkov:skip=CKV_AWS_293:deletion_protection is the blueprint's choice: true in the prod example, a dev environment may turn it off to stay disposable
+  #checkov:skip=CKV_AWS_293:A read replica holds only a copy of the protected primary's data and is retired by the multi-az -> aws step; protecting it would make that step impossible (AWS refuses to delete a protected instance)
 
   for_each = local.db_instance_replicas
 
@@ -198,7 +198,7 @@ resource "aws_db_instance" "replica" {
   enabled_cloudwatch_logs_exports     = var.enabled_cloudwatch_logs_exports
 
   copy_tags_to_snapshot      = true
-  deletion_protection        = var.deletion_protection
+  deletion_protection        = false # a copy of the protected primary; see the skip above
   auto_minor_version_upgrade = true
 
   # A replica holds only a copy of the primary's data, which keeps its own final
