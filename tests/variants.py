@@ -77,3 +77,12 @@ def variant_data(name: str) -> dict[str, Any]:
 def write_variant(tmp: Path, name: str) -> Path:
     """Write the variant as a blueprint under `tmp/blueprints/` and return its path."""
     return write_blueprint(tmp, variant_data(name), f"{name}.yaml")
+
+
+def dev_ladder_data() -> dict[str, Any]:
+    """The dev-like blueprint the ladder walks: single NAT, no domain, no protection."""
+    data = copy.deepcopy(example_data())
+    _single_nat_dev(data)
+    _no_domain(data)
+    data["stage"] = "aws"
+    return data

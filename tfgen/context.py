@@ -158,7 +158,10 @@ def build_context(bp: Blueprint, source: str, base_dir: Path | None = None,
         dns=dns,
         https=dns,
         health_check=dns and bp.dns is not None and bp.dns.health_check,
-        us_east_1=cdn and dns,
+        # With a domain, at every stage: after cdn -> static-web the state still holds the
+        # us-east-1 certificate, and Terraform can destroy it only through the provider
+        # configuration that created it ("Provider configuration not present").
+        us_east_1=dns,
     )
 
     layout = (

@@ -53,8 +53,15 @@ _PROVIDER = re.compile(r'^provider\s+"aws"\s*\{(.*?)^\}', re.MULTILINE | re.DOTA
 
 
 def services(files: Mapping[str, str]) -> list[str]:
-    """Every endpoint the rendered module needs, from the resource types it declares."""
-    found = set(_ALWAYS)
+    """Every endpoint a rehearsal may call: all of the services tfgen renders for.
+
+    Not only those of the resource types rendered now: on a step down the ladder the
+    state still holds resources the new render no longer declares (CloudFront after
+    cdn -> static-web), and Terraform refreshes and destroys them through the same
+    provider. Leaving their service out would send those calls to real AWS.
+    `files` still adds anything rendered that the table maps (kept for callers).
+    """
+    found = set(_ALWAYS) | {svc for _, svc in _SERVICE_OF}
     for relpath, text in files.items():
         if not relpath.endswith(".tf"):
             continue

@@ -425,8 +425,70 @@ def cloudfront_cache_policies() -> Iterator[CloudFrontCachePolicies]:
 
 
 @contextmanager
+def protected_load_balancers() -> Iterator[None]:
+    """DeleteLoadBalancer refuses a load balancer whose deletion protection is on.
+
+    AWS answers ``OperationNotPermitted`` (HTTP 400) then; moto 5.2 deletes it anyway, so a
+    stage step that retires a protected ALB would pass on moto and fail on AWS
+    (../shared/notes/emulator-gaps.md). The message is AWS's.
+    """
+    from moto.elbv2 import models as elbv2_models
+    from moto.elbv2.exceptions import ELBClientError
+
+    original = elbv2_models.ELBv2Backend.delete_load_balancer
+
+    def delete_load_balancer(self: Any, arn: str) -> None:
+        balancer = self.load_balancers.get(arn)
+        if balancer is not None and balancer.attrs.get("deletion_protection.enabled") == "true":
+            raise ELBClientError(
+                "OperationNotPermitted",
+                f"Load balancer '{arn}' cannot be deleted because deletion protection is "
+                "enabled",
+            )
+        original(self, arn)
+
+    elbv2_models.ELBv2Backend.delete_load_balancer = delete_load_balancer  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        elbv2_models.ELBv2Backend.delete_load_balancer = original  # type: ignore[method-assign]
+
+
+@contextmanager
+def instance_refresh_stub() -> Iterator[list[str]]:
+    """StartInstanceRefresh answers with a refresh id (moto 5.2 has no such action: HTTP 500).
+
+    The provider starts a refresh when a launch template changes under an ASG with an
+    `instance_refresh` block, and retries a 500 for many minutes. Nothing is refreshed:
+    moto's instances are not real. Yields the list of groups a refresh was asked for.
+    """
+    import uuid
+
+    from moto.autoscaling.responses import AutoScalingResponse
+    from moto.core.responses import ActionResult
+
+    started: list[str] = []
+
+    def start_instance_refresh(self: Any) -> ActionResult:
+        started.append(str(self._get_param("AutoScalingGroupName")))
+        return ActionResult({"InstanceRefreshId": str(uuid.uuid4())})
+
+    had = "start_instance_refresh" in vars(AutoScalingResponse)
+    AutoScalingResponse.start_instance_refresh = start_instance_refresh  # type: ignore[attr-defined]
+    try:
+        yield started
+    finally:
+        if not had:
+            del AutoScalingResponse.start_instance_refresh  # type: ignore[attr-defined]
+
+
+@contextmanager
 def patched_moto(zones: tuple[str, ...] = ("example.com",)) -> Iterator[CloudFrontCachePolicies]:
-    """Every moto gap above filled, for a moto server started inside the context."""
+    """Every moto gap above filled, for a moto server started inside the context.
+
+    RDS needs no patch for deletion protection: moto 5.2 already refuses DeleteDBInstance
+    and DeleteDBCluster with InvalidParameterCombination (test_harness.py proves it).
+    """
     import os
 
     previous = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
@@ -435,7 +497,12 @@ def patched_moto(zones: tuple[str, ...] = ("example.com",)) -> Iterator[CloudFro
     for zone in zones:
         pin_zone_id(zone)
     try:
-        with unique_rds_resource_ids(), cloudfront_cache_policies() as store:
+        with (
+            unique_rds_resource_ids(),
+            protected_load_balancers(),
+            instance_refresh_stub(),
+            cloudfront_cache_policies() as store,
+        ):
             yield store
     finally:
         if previous is None:

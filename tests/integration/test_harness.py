@@ -11,6 +11,9 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 import pytest
+from botocore.config import Config  # type: ignore[import-untyped]
+from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+from botocore.parsers import ResponseParserError  # type: ignore[import-untyped]
 
 from tfgen.terraform import Terraform, TerraformEnv, TerraformFailed
 
@@ -21,8 +24,10 @@ from .harness import (
     SERVICES,
     applied,
     aws_provider_aliases,
+    instance_refresh_stub,
     override_text,
     prepare_workdir,
+    protected_load_balancers,
     state_resources,
 )
 
@@ -195,3 +200,126 @@ def test_runner_reports_invalid_config_and_fmt(
         tf.plan(tmp_path / "x.tfplan")
     assert failed.value.returncode == 1
     assert "nope" in failed.value.stderr_tail
+
+
+# --------------------------------------------------------------------------- AWS rules
+# Rules AWS enforces and moto 5.2 does not (or does): the harness must make a test that
+# breaks them fail, or the ladder test proves nothing about deletion protection.
+
+
+def _client(service: str, endpoint: str, region: str = REGION) -> Any:
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id=MOTO_ACCESS_KEY,
+        aws_secret_access_key=MOTO_SECRET_KEY,
+    )
+
+
+def _protected_alb(endpoint: str) -> str:
+    """An ALB in two fresh subnets with deletion protection on; returns its ARN."""
+    ec2 = _client("ec2", endpoint)
+    vpc = ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.50.{n}.0/24", AvailabilityZone=f"{REGION}{az}")[
+            "Subnet"
+        ]["SubnetId"]
+        for n, az in ((1, "a"), (2, "b"))
+    ]
+    elbv2 = _client("elbv2", endpoint)
+    arn = str(elbv2.create_load_balancer(Name="protected", Subnets=subnets)["LoadBalancers"][0][
+        "LoadBalancerArn"
+    ])
+    elbv2.modify_load_balancer_attributes(
+        LoadBalancerArn=arn,
+        Attributes=[{"Key": "deletion_protection.enabled", "Value": "true"}],
+    )
+    return arn
+
+
+@pytest.mark.integration
+def test_protected_load_balancer_is_not_deleted(moto_endpoint: str) -> None:
+    elbv2 = _client("elbv2", moto_endpoint)
+    with protected_load_balancers():
+        arn = _protected_alb(moto_endpoint)
+        with pytest.raises(ClientError) as refused:
+            elbv2.delete_load_balancer(LoadBalancerArn=arn)
+        error = refused.value.response["Error"]
+        assert error["Code"] == "OperationNotPermitted"
+        assert error["Message"] == (
+            f"Load balancer '{arn}' cannot be deleted because deletion protection is enabled"
+        )
+        assert [lb["LoadBalancerArn"] for lb in elbv2.describe_load_balancers()["LoadBalancers"]] \
+            == [arn]
+        elbv2.modify_load_balancer_attributes(
+            LoadBalancerArn=arn,
+            Attributes=[{"Key": "deletion_protection.enabled", "Value": "false"}],
+        )
+        elbv2.delete_load_balancer(LoadBalancerArn=arn)
+        assert elbv2.describe_load_balancers()["LoadBalancers"] == []
+
+
+@pytest.mark.integration
+def test_moto_alone_deletes_a_protected_load_balancer(moto_endpoint: str) -> None:
+    """Why the patch exists: without it moto deletes what AWS refuses to delete."""
+    elbv2 = _client("elbv2", moto_endpoint)
+    arn = _protected_alb(moto_endpoint)
+    elbv2.delete_load_balancer(LoadBalancerArn=arn)
+    assert elbv2.describe_load_balancers()["LoadBalancers"] == []
+
+
+@pytest.mark.integration
+def test_protected_database_is_not_deleted(moto_endpoint: str) -> None:
+    """moto 5.2 enforces RDS deletion protection itself (no patch); proven, not assumed."""
+    rds = _client("rds", moto_endpoint)
+    rds.create_db_instance(
+        DBInstanceIdentifier="protected-db", DBInstanceClass="db.t3.micro", Engine="mysql",
+        AllocatedStorage=20, MasterUsername="admin", MasterUserPassword="password123",
+        DeletionProtection=True,
+    )
+    with pytest.raises(ClientError) as refused:
+        rds.delete_db_instance(DBInstanceIdentifier="protected-db", SkipFinalSnapshot=True)
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterCombination"
+    assert "deletion protection" in refused.value.response["Error"]["Message"]
+    rds.create_db_cluster(
+        DBClusterIdentifier="protected-cluster", Engine="aurora-postgresql",
+        MasterUsername="admin", MasterUserPassword="password123", DeletionProtection=True,
+    )
+    with pytest.raises(ClientError) as refused_cluster:
+        rds.delete_db_cluster(DBClusterIdentifier="protected-cluster", SkipFinalSnapshot=True)
+    assert refused_cluster.value.response["Error"]["Code"] == "InvalidParameterCombination"
+    assert "deletion protection" in refused_cluster.value.response["Error"]["Message"]
+    assert [d["DBInstanceIdentifier"] for d in rds.describe_db_instances()["DBInstances"]] == [
+        "protected-db"
+    ]
+    assert [c["DBClusterIdentifier"] for c in rds.describe_db_clusters()["DBClusters"]] == [
+        "protected-cluster"
+    ]
+
+
+@pytest.mark.integration
+def test_start_instance_refresh_is_answered(moto_endpoint: str) -> None:
+    ec2 = _client("ec2", moto_endpoint)
+    ec2.create_launch_template(
+        LaunchTemplateName="refresh", LaunchTemplateData={"ImageId": "ami-12c6146b",
+                                                          "InstanceType": "t3.micro"},
+    )
+    autoscaling = _client("autoscaling", moto_endpoint)
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="refresh", MinSize=0, MaxSize=1, DesiredCapacity=0,
+        LaunchTemplate={"LaunchTemplateName": "refresh", "Version": "$Latest"},
+        AvailabilityZones=[f"{REGION}a"],
+    )
+    with instance_refresh_stub() as started:
+        answer = autoscaling.start_instance_refresh(AutoScalingGroupName="refresh")
+    assert answer["InstanceRefreshId"]
+    assert started == ["refresh"]
+    # Without the stub moto has no such action (HTTP 500, which the provider retries).
+    no_retry = boto3.client(
+        "autoscaling", region_name=REGION, endpoint_url=moto_endpoint,
+        aws_access_key_id=MOTO_ACCESS_KEY, aws_secret_access_key=MOTO_SECRET_KEY,
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+    with pytest.raises(ResponseParserError, match="500 Internal Server Error"):
+        no_retry.start_instance_refresh(AutoScalingGroupName="refresh")

@@ -8,3 +8,13 @@ provider "aws" {
     tags = local.tags
   }
 }
+
+# CloudFront accepts certificates from us-east-1 only.
+provider "aws" {
+  alias  = "us_east_1"
+  region = "us-east-1"
+
+  default_tags {
+    tags = local.tags
+  }
+}
