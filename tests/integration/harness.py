@@ -455,6 +455,57 @@ def protected_load_balancers() -> Iterator[None]:
 
 
 @contextmanager
+def idempotent_retried_deletes() -> Iterator[None]:
+    """A delete that the provider's SDK retries gets the answer its first attempt got.
+
+    Seen in CI (2 of 4 applies in one run, 2026-12-03): the SDK re-sends a delete whose
+    first attempt moto had already carried out (the retry is the SDK's, on a dropped
+    connection to moto's threaded server), and moto answers the retry with
+    `ListenerNotFound` or `InvalidPermission.NotFound`; the provider treats neither as
+    "already gone", so `terraform destroy` or a stage step down fails on a resource that
+    no longer exists. Only ids this moto deleted before are answered as deleted again;
+    an id it never had still gets moto's error, so a wrong id in tfgen's Terraform is not
+    hidden. AWS itself answers a retried delete within the SDK's idempotency window.
+    """
+    from moto.ec2.models.security_groups import SecurityGroupBackend
+    from moto.elbv2 import models as elbv2_models
+
+    deleted_listeners: set[str] = set()
+    revoked_rules: set[str] = set()
+    delete_listener = elbv2_models.ELBv2Backend.delete_listener
+    revoke_ingress = SecurityGroupBackend.revoke_security_group_ingress
+    revoke_egress = SecurityGroupBackend.revoke_security_group_egress
+
+    def _delete_listener(self: Any, listener_arn: str) -> Any:
+        if listener_arn in deleted_listeners and not any(
+                listener_arn in lb.listeners for lb in self.load_balancers.values()):
+            return None  # the retry of a delete that already happened
+        listener = delete_listener(self, listener_arn)
+        deleted_listeners.add(listener_arn)
+        return listener
+
+    def _revoke(original: Any) -> Any:
+        def revoke(self: Any, *args: Any, **kwargs: Any) -> Any:
+            ids = kwargs.get("security_rule_ids") or []
+            if ids and set(ids) <= revoked_rules:
+                return None  # the retry of a revoke that already happened
+            result = original(self, *args, **kwargs)
+            revoked_rules.update(ids)
+            return result
+        return revoke
+
+    elbv2_models.ELBv2Backend.delete_listener = _delete_listener  # type: ignore[method-assign]
+    SecurityGroupBackend.revoke_security_group_ingress = _revoke(revoke_ingress)  # type: ignore[method-assign]
+    SecurityGroupBackend.revoke_security_group_egress = _revoke(revoke_egress)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        elbv2_models.ELBv2Backend.delete_listener = delete_listener  # type: ignore[method-assign]
+        SecurityGroupBackend.revoke_security_group_ingress = revoke_ingress  # type: ignore[method-assign]
+        SecurityGroupBackend.revoke_security_group_egress = revoke_egress  # type: ignore[method-assign]
+
+
+@contextmanager
 def instance_refresh_stub() -> Iterator[list[str]]:
     """StartInstanceRefresh answers with a refresh id (moto 5.2 has no such action: HTTP 500).
 
@@ -500,6 +551,7 @@ def patched_moto(zones: tuple[str, ...] = ("example.com",)) -> Iterator[CloudFro
         with (
             unique_rds_resource_ids(),
             protected_load_balancers(),
+            idempotent_retried_deletes(),
             instance_refresh_stub(),
             cloudfront_cache_policies() as store,
         ):

@@ -323,3 +323,41 @@ def test_start_instance_refresh_is_answered(moto_endpoint: str) -> None:
     )
     with pytest.raises(ResponseParserError, match="500 Internal Server Error"):
         no_retry.start_instance_refresh(AutoScalingGroupName="refresh")
+
+
+def test_a_retried_delete_gets_the_first_attempts_answer() -> None:
+    """moto answers an SDK-retried delete with NotFound; the harness answers as AWS did
+    the first time. An id moto never had still fails, so a wrong id is not hidden."""
+    import boto3
+    from botocore.exceptions import ClientError
+    from moto import mock_aws
+
+    from tests.integration.harness import idempotent_retried_deletes
+
+    with mock_aws(), idempotent_retried_deletes():
+        ec2 = boto3.client("ec2", region_name="ap-northeast-2")
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        sg = ec2.create_security_group(GroupName="a", Description="a", VpcId=vpc)["GroupId"]
+        rule = ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{
+            "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
+            "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}])["SecurityGroupRules"][0]
+        ec2.revoke_security_group_ingress(GroupId=sg, SecurityGroupRuleIds=[
+            rule["SecurityGroupRuleId"]])
+        ec2.revoke_security_group_ingress(GroupId=sg, SecurityGroupRuleIds=[
+            rule["SecurityGroupRuleId"]])  # the retry
+        with pytest.raises(ClientError, match="InvalidPermission.NotFound"):
+            ec2.revoke_security_group_ingress(GroupId=sg, SecurityGroupRuleIds=["sgr-0"])
+
+        elb = boto3.client("elbv2", region_name="ap-northeast-2")
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{n}.0/24",
+                                     AvailabilityZone=f"ap-northeast-2{z}")["Subnet"]["SubnetId"]
+                   for n, z in ((1, "a"), (2, "c"))]
+        lb = elb.create_load_balancer(Name="x", Subnets=subnets)["LoadBalancers"][0]
+        listener = elb.create_listener(
+            LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+            DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {
+                "StatusCode": "404"}}])["Listeners"][0]["ListenerArn"]
+        elb.delete_listener(ListenerArn=listener)
+        elb.delete_listener(ListenerArn=listener)  # the retry
+        with pytest.raises(ClientError, match="ListenerNotFound"):
+            elb.delete_listener(ListenerArn=listener.replace(listener[-4:], "ffff"))
