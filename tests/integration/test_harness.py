@@ -345,7 +345,7 @@ def test_a_retried_delete_gets_the_first_attempts_answer() -> None:
             rule["SecurityGroupRuleId"]])
         ec2.revoke_security_group_ingress(GroupId=sg, SecurityGroupRuleIds=[
             rule["SecurityGroupRuleId"]])  # the retry
-        with pytest.raises(ClientError, match="InvalidPermission.NotFound"):
+        with pytest.raises(ClientError, match=r"InvalidPermission\.NotFound"):
             ec2.revoke_security_group_ingress(GroupId=sg, SecurityGroupRuleIds=["sgr-0"])
 
         elb = boto3.client("elbv2", region_name="ap-northeast-2")
