@@ -302,7 +302,10 @@ def check_database(o: Stack, protection: bool = False) -> None:
         assert not any(i["PubliclyAccessible"] for i in instances)
         assert {i["Endpoint"]["Port"] for i in instances} == {ENGINE_PORTS[engine]}
     for db in by_type(o.state, "aws_db_instance") + by_type(o.state, "aws_rds_cluster"):
-        assert db["values"]["deletion_protection"] is protection, db["address"]
+        # Read replicas are never protected: a copy of the primary, retired by
+        # multi-az -> aws (docs/design/stage-steps.md).
+        wanted = False if ".replica[" in db["address"] else protection
+        assert db["values"]["deletion_protection"] is wanted, db["address"]
 
 
 def check_launch_templates(o: Stack) -> None:
