@@ -17,11 +17,12 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 
 install: $(BIN)/.installed
 
-# What rendering needs and nothing else (no moto, mypy or ruff): `make example`.
+# What rendering needs and nothing else (no moto, mypy or ruff): `make example`. A plain
+# (not editable) install: setuptools warns about editable installs of this layout.
 $(BIN)/.installed-runtime: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet .
 	touch $@
 
 $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
