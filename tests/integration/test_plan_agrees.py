@@ -187,8 +187,8 @@ def test_the_harness_reports_a_module_refusal(tmp_path: Path, terraform_bin: Pat
 
     real = context.build_context
 
-    def planted(bp: Any, source: str, base_dir: Path | None = None) -> Any:
-        ctx = real(bp, source, base_dir)
+    def planted(bp: Any, source: str, base_dir: Path | None = None, **kwargs: Any) -> Any:
+        ctx = real(bp, source, base_dir, **kwargs)
         if bp.name == "bad":
             ctx.values["app_tier"]["port"] = 70000
         return ctx

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -165,7 +166,15 @@ def test_plan_apply_lock_multi_az_destroy(tmp_path: Path, terraform_bin: Path,
         assert first.poll() is None, first.communicate()
         assert time.monotonic() < deadline, "apply A never took the S3 lock"
         time.sleep(0.5)
-    second = _tfgen(["apply", str(overlay), "--auto-approve"], env, other_cwd)
+    # In the same output directory tfgen's own lock refuses first (issue 10)...
+    same = _tfgen(["apply", str(overlay), "--auto-approve"], env, other_cwd)
+    assert same.returncode != 0 and "another tfgen command is writing" in same.stderr
+    # ...a teammate's checkout (another output directory, the same S3 state) meets
+    # Terraform's state lock.
+    teammate = tmp_path / "teammate"  # same depth as project: the `extends:` path holds
+    shutil.copytree(project / "blueprints", teammate / "blueprints")
+    second = _tfgen(["plan", str(teammate / "blueprints" / "dev-shared.yaml"), "--emulator",
+                     moto_endpoint], env, other_cwd)
     assert second.returncode != 0
     assert "state is locked" in second.stderr and "Nothing was changed" in second.stderr
     assert first.poll() is None, "the lock test needs apply A still running"
@@ -480,7 +489,7 @@ def test_an_unusable_snapshot_falls_back_to_terraforms_summary(tmp_path: Path) -
 
 # --- consent for stateful destroys and the no-op re-plan, through click's runner ----------
 
-BUCKET = "module.static_site.aws_s3_bucket.this"
+BUCKET_ADDRESS = "module.static_site.aws_s3_bucket.this"
 
 
 def _cli(args: list[str], env: dict[str, str]) -> Any:
@@ -498,27 +507,27 @@ def test_stateful_destroy_needs_consent_recorded_and_rechecked(tmp_path: Path) -
     assert _cli(["plan", *args], env).exit_code == 0
     assert _cli(["apply", *args, "--auto-approve"], env).exit_code == 0
     # Terraform (unpredicted by an unchanged blueprint) wants to destroy the bucket
-    env["FAKE_CHANGES"] = f"{BUCKET}=delete"
+    env["FAKE_CHANGES"] = f"{BUCKET_ADDRESS}=delete"
     result = _cli(["plan", *args], env)
     assert result.exit_code == EXIT_CONSENT, result.output
-    assert f"--allow-destroy '{BUCKET}'" in result.output
+    assert f"--allow-destroy '{BUCKET_ADDRESS}'" in result.output
     assert "Saved for review only" in result.output
     record = json.loads((out / ".tfgen" / "plan" / "plan.json").read_text())
     assert record["applicable"] is False and record["allowed_destroys"] == []
-    assert record["stateful_destroys"][0]["address"] == BUCKET
+    assert record["stateful_destroys"][0]["address"] == BUCKET_ADDRESS
     refused = _cli(["apply", *args, "--auto-approve"], env)
     assert refused.exit_code == EXIT_CONSENT and "Nothing was applied" in refused.output
-    typo = _cli(["plan", *args, "--allow-destroy", BUCKET, "--allow-destroy", "module.x.y"],
+    typo = _cli(["plan", *args, "--allow-destroy", BUCKET_ADDRESS, "--allow-destroy", "module.x.y"],
                 env)
     assert typo.exit_code == EXIT_INVALID and "does not destroy" in typo.output
-    result = _cli(["plan", *args, "--allow-destroy", BUCKET, "--format", "json"], env)
+    result = _cli(["plan", *args, "--allow-destroy", BUCKET_ADDRESS, "--format", "json"], env)
     data = json.loads(result.stdout)
-    assert data["consent"]["applicable"] is True and data["allowed_destroys"] == [BUCKET]
+    assert data["consent"]["applicable"] is True and data["allowed_destroys"] == [BUCKET_ADDRESS]
     assert data["exit_code"] == result.exit_code == EXIT_MISMATCH  # not predicted: loud
     assert _cli(["apply", *args, "--auto-approve"], env).exit_code == 0
     # protected: consent is not enough
-    env["FAKE_PROTECTED"] = BUCKET
-    result = _cli(["plan", *args, "--allow-destroy", BUCKET], env)
+    env["FAKE_PROTECTED"] = BUCKET_ADDRESS
+    result = _cli(["plan", *args, "--allow-destroy", BUCKET_ADDRESS], env)
     assert result.exit_code == EXIT_CONSENT and "deletion_protection: false" in result.output
 
 
