@@ -223,3 +223,16 @@ def test_readme_and_docs_show_the_current_cost_line() -> None:
     assert line in (repo / "README.md").read_text(encoding="utf-8")
     docs = (repo / "docs" / "cost.md").read_text(encoding="utf-8")
     assert line in docs and f"read on {prices.PRICES_DATE}" in docs
+
+
+def test_engines_without_prices_are_shown_unpriced_not_guessed(tmp_path: Path) -> None:
+    path = _variant(tmp_path, "aurora", database={
+        "engine": "aurora-mysql", "engine_version": "8.0", "instance_class": "db.r6g.large",
+        "read_replicas": 0})
+    b = _bill("multi-az", path)
+    for key in ("db_instances", "db_storage"):
+        line = b.line(key)
+        assert line is not None and line.monthly is None and line.missing, key
+    assert b.incomplete
+    sentence = cost.multi_az_sentence(_ctx("multi-az", path))
+    assert "no aurora-mysql db.r6g.large price in the table" in sentence

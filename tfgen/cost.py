@@ -116,6 +116,12 @@ def _database_lines(b: _Builder, ctx: RenderContext) -> None:
     if replicas:
         b.add("db_replicas", "database read replicas", [(item, replicas * H)],
               f"{replicas} × {db['instance_class']} × {H} h (same class as the primary)")
+    if str(db["engine"]).startswith("aurora"):
+        # One cluster volume shared by writer and readers, billed per GB-month and I/O at
+        # Aurora's own prices, which the table does not have: said, not guessed.
+        b.add("db_storage", "database storage", [("rds.aurora_gb", int(db["allocated_storage"]))],
+              "Aurora cluster volume (shared by all instances), GB-month and I/O")
+        return
     stored = gb + replicas * int(db["allocated_storage"])
     b.add("db_storage", "database storage", [("rds.gp3_gb", stored)],
           f"{copies + replicas} × {db['allocated_storage']} GB gp3 (each instance its own "
