@@ -249,6 +249,16 @@ def test_real_dot_renders_svg_and_png(tmp_path: Path) -> None:
     png = tmp_path / "mall.png"
     assert runner.invoke(main, ["diagram", str(EXAMPLE), "--out", str(png)]).exit_code == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    piped = runner.invoke(main, ["diagram", str(EXAMPLE), "--format", "png"])  # not a TTY
+    assert piped.exit_code == 0 and piped.stdout_bytes[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_make_test_installs_graphviz_first() -> None:
+    """CI (`make test` on a clean machine) gets `dot` from the `graphviz` step."""
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    test_line = next(ln for ln in makefile.splitlines() if ln.startswith("test:"))
+    assert "graphviz" in test_line.split(":", 1)[1].split()
+    assert "apt-get install -y -qq graphviz" in makefile
 
 
 def test_cli_formats_and_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
