@@ -186,9 +186,13 @@ def to_mermaid(diagram: Diagram, marks: Mapping[str, str] | None = None,
             out.append(f"{indent}end")
 
     emit("", "  ")
+    # A subnet's route table is drawn from the subnet's first node: mermaid's dagre layout
+    # fails on edges that start at a nested subgraph (mermaid-js/mermaid#3981, #4508).
+    inside = _inside(diagram)
     for e in diagram.edges:
         label = f"|{_mq(e.label)}|" if e.label else ""
-        out.append(f"  {e.src} {'-.->' if e.dashed else '-->'}{label} {e.dst}")
+        src, dst = (inside[i][0] if i in inside else i for i in (e.src, e.dst))
+        out.append(f"  {src} {'-.->' if e.dashed else '-->'}{label} {dst}")
     for kind in sorted({n.kind for n in diagram.nodes if n.id not in marks}):
         _shape, fill, border = NODE_STYLE[kind]
         out.append(f"  classDef {kind} fill:{fill},stroke:{border},color:#232F3E")
