@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 CHECKOV_VERSION ?= 3.3.30
 CHECKOV_VENV    ?= .venv-checkov
 
-.PHONY: install example test lint golden bench clean checkov
+.PHONY: install example test lint golden bench clean checkov graphviz
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,13 @@ lint: install
 	$(BIN)/ruff check tfgen tests tools bench
 	$(BIN)/mypy
 
+## graphviz's `dot` (`tfgen diagram --format svg|png`, tests/test_diagram.py): the Debian
+## package, installed only when `dot` is missing (CI runs as root; elsewhere use sudo).
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq graphviz; }
+
 ## The whole suite: lint, types, out/ up to date, unit + golden + CLI + terraform + moto tests.
-test: lint checkov
+test: lint checkov graphviz
 	$(BIN)/tfgen render --check
 	$(BIN)/pytest
 

@@ -221,7 +221,8 @@ def test_markdown_summary_first_and_details_collapsed() -> None:
     md = to_markdown(_diff("multi-az", "static-web"))
     assert md.startswith("### tfgen diff:")
     assert md.index("to destroy**") < md.index("<details>")
-    assert md.count("<details") == md.count("</details>") == 5  # + the cost section
+    # blueprint, infrastructure, risks, cost, narrative, architecture pictures
+    assert md.count("<details") == md.count("</details>") == 6
     assert len(md) < MARKDOWN_LIMIT
 
 

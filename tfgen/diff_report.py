@@ -15,6 +15,8 @@ from typing import Any
 import click
 
 from tfgen import cost_report, userdata
+from tfgen.diagram import from_context
+from tfgen.diagram_emit import step_markdown
 from tfgen.diff import ACTIONS, DiffReport, ResourceChange
 from tfgen.inventory import Ref, plain
 from tfgen.plan_review import check_json, noise_sentence
@@ -229,13 +231,18 @@ def to_markdown(report: DiffReport, limit: int = MARKDOWN_LIMIT) -> str:
              cost_report.markdown_section(report)]
     if story:
         parts.append(("Stage narrative", story))
+    # Last, so a long report drops the pictures before any table (tfgen/diagram_emit.py).
+    pictures = step_markdown(from_context(report.old.context), from_context(report.new.context))
+    if pictures:
+        parts.append(("Architecture before → after", pictures))
     text = "\n".join(head)
     dropped = 0
     note = ("\n> Truncated to stay under {limit:,} characters: {n} block(s) left out. Run "
             "`tfgen diff --format text` (or `--format json`) for the full report.\n")
     reserve = len(note) + 40
     for index, (title, blocks) in enumerate(parts):
-        opening = "open" if title.startswith(("Risks", cost_report.TITLE)) else ""
+        opening = ("open" if title.startswith(("Risks", cost_report.TITLE, "Architecture"))
+                   else "")
         section = f"\n<details {opening}>\n<summary>{title}</summary>\n\n".replace(
             "<details >", "<details>")
         closing = "\n</details>\n"

@@ -15,6 +15,8 @@ from pathlib import Path
 import jinja2
 
 from tfgen.context import RenderContext
+from tfgen.diagram import from_context
+from tfgen.diagram_emit import to_mermaid
 from tfgen.errors import RenderError
 
 #: Written into every output tree: machine-local files that must never be committed
@@ -76,7 +78,8 @@ def render(ctx: RenderContext, base: Path | None = None) -> dict[str, str]:
     """All files of the root module for `ctx`, by POSIX relative path, sorted."""
     base = base or templates_dir()
     env = _environment(base)
-    variables = ctx.template_vars()
+    # The root README's picture of the stage (mermaid), drawn from the same context.
+    variables = {**ctx.template_vars(), "diagram": to_mermaid(from_context(ctx))}
     jobs: list[tuple[str, str]] = []
     for template in sorted((base / "root").glob("*.j2")):
         jobs.append((f"root/{template.name}", template.name.removesuffix(".j2")))
