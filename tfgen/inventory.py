@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfgen.context import RenderContext
+from tfgen.regions import partition
 
-#: The policy every instance role gets (Session Manager instead of SSH).
-SSM_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+#: The policy every instance role gets (Session Manager instead of SSH), in the
+#: Region's partition (the template reads it from data.aws_partition).
+SSM_POLICY = "arn:{partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
 #: Shown in place of the CloudFront origin-facing managed prefix list's ID.
 CLOUDFRONT_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
 #: The secret header CloudFront sends and the public ALB requires from stage cdn on.
@@ -74,10 +76,11 @@ class _Builder:
         self.tags = tags
 
     def add(self, module: str, rtype: str, name: str, args: dict[str, Any],
-            key: str | int | None = None, *, tagged: bool = True) -> str:
+            key: str | int | None = None, *, tagged: bool = True,
+            tier: str | None = None) -> str:
         addr = address(module, rtype, name, key)
-        if tagged:
-            args = {**args, "tags": self.tags}
+        if tagged:  # the templates' merge({Name, Tier}, tags): the blueprint's tags win
+            args = {**args, "tags": {"Tier": tier, **self.tags} if tier else self.tags}
         self.items[addr] = Resource(rtype, module, args)
         return addr
 
@@ -139,9 +142,9 @@ def _network(b: _Builder, ctx: RenderContext, name: str, azs: list[str]) -> dict
             subnets[tier, az] = b.add(m, "aws_subnet", tier, {
                 "vpc_id": Ref(vpc), "availability_zone": az,
                 "cidr_block": v["azs"][az][f"{tier}_cidr"], "map_public_ip_on_launch": False,
-            }, az)
+            }, az, tier=tier)
     igw = b.add(m, "aws_internet_gateway", "this", {"vpc_id": Ref(vpc)})
-    public_rt = b.add(m, "aws_route_table", "public", {"vpc_id": Ref(vpc)})
+    public_rt = b.add(m, "aws_route_table", "public", {"vpc_id": Ref(vpc)}, tier="public")
     b.add(m, "aws_route", "public_internet_gateway", {
         "route_table_id": Ref(public_rt), "destination_cidr_block": ANYWHERE_V4,
         "gateway_id": Ref(igw)}, tagged=False)
@@ -322,7 +325,8 @@ def _tier(b: _Builder, ctx: RenderContext, module: str, name: str, sg: str,
     role_name = f"{name}-instance"
     role = b.add(module, "aws_iam_role", "this", {"name": role_name, "path": "/"})
     b.add(module, "aws_iam_role_policy_attachment", "ssm_managed_instance_core", {
-        "role": role_name, "policy_arn": SSM_POLICY}, tagged=False)
+        "role": role_name,
+        "policy_arn": SSM_POLICY.format(partition=partition(ctx.values["region"]))}, tagged=False)
     profile = b.add(module, "aws_iam_instance_profile", "this", {"name": role_name,
                                                                  "role": Ref(role, "name")})
     if module == "app":
