@@ -7,9 +7,9 @@ internet can reach, and to which tier admits which (the security-group chain).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tfgen.diff_model import DiffReport, ResourceChange, Risk
 from tfgen.inventory import (
     ANYWHERE_V4,
     ANYWHERE_V6,
@@ -20,19 +20,9 @@ from tfgen.inventory import (
 )
 
 if TYPE_CHECKING:
-    from tfgen.diff import DiffReport, ResourceChange
     from tfgen.inventory import Inventory
 
 KINDS = ("data-loss", "disruption", "exposure", "security-chain", "licence")
-
-
-@dataclass(frozen=True)
-class Risk:
-    """One consequence worth a reviewer's attention."""
-
-    kind: str
-    subject: str
-    message: str
 
 
 def assess(report: DiffReport) -> list[Risk]:
