@@ -5,12 +5,14 @@ grant — each checked in the rendered code or the review, not just in the table
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import EXAMPLE, example_data, write_blueprint
 from tfgen import engines
+from tfgen.blueprint import Engine
 from tfgen.diff import diff_sides
 from tfgen.errors import BlueprintInvalid
 from tfgen.project import render_blueprint
@@ -145,3 +147,7 @@ def test_null_guards_in_validations_do_not_rely_on_short_circuit() -> None:
            if "condition" in line and "== null ||" in line
            and not line.split("== null ||", 1)[1].lstrip().startswith(("can(", "try("))]
     assert bad == []
+
+
+def test_the_blueprint_accepts_exactly_the_engines_tfgen_has_facts_for() -> None:
+    assert set(typing.get_args(Engine)) == set(engines.ENGINES)
