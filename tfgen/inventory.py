@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfgen.context import RenderContext
+from tfgen.engines import ENGINES
+from tfgen.module_facts import TARGET_GROUP_PREFIX
 from tfgen.regions import partition
 
 #: The policy every instance role gets (Session Manager instead of SSH), in the
@@ -106,14 +108,14 @@ def inventory(ctx: RenderContext) -> Inventory:
                          sg=sgs["alb"], target_port=front["port"],
                          health_check_path=front["health_check_path"],
                          certificate=alb_cert, deletion_protection=v["deletion_protection"],
-                         tg_prefix="pub-", origin_verify=f.cdn)
+                         tg_prefix=TARGET_GROUP_PREFIX["alb"], origin_verify=f.cdn)
     if f.web_tier:
         _tier(b, ctx, "web", f"{name}-web", sgs["web"], alb)
         internal = _load_balancer(b, "internal_alb", f"{name}-int", internal=True,
                                   subnets="app", sg=sgs["internal_alb"], target_port=app_port,
                                   health_check_path=v["app_tier"]["health_check_path"],
                                   certificate=None, deletion_protection=False,
-                                  tg_prefix="int-")
+                                  tg_prefix=TARGET_GROUP_PREFIX["internal_alb"])
         _tier(b, ctx, "app", f"{name}-app", sgs["app"], internal)
     else:
         _tier(b, ctx, "app", f"{name}-app", sgs["app"], alb)
@@ -304,7 +306,7 @@ def _user_data_digest(ctx: RenderContext, tier: str) -> str:
 
 def _database_address(ctx: RenderContext) -> str:
     """The database's writer resource: the DB instance, or the Aurora cluster."""
-    if ctx.values["database"]["engine"].startswith("aurora-"):
+    if ENGINES[ctx.values["database"]["engine"]].aurora:
         return address("database", "aws_rds_cluster", "this", 0)
     return address("database", "aws_db_instance", "this", 0)
 
@@ -365,7 +367,7 @@ def _database(b: _Builder, ctx: RenderContext, name: str, sg: str, azs: list[str
     m = "database"
     protect = ctx.values["deletion_protection"]
     group = b.add(m, "aws_db_subnet_group", "this", {"name": name, "subnet_ids": "data subnets"})
-    aurora = d["engine"].startswith("aurora-")
+    aurora = ENGINES[d["engine"]].aurora
     replicas = [f"replica-{n}" for n in range(1, d["read_replica_count"] + 1)]
     # Log groups created before RDS exports into them, so that they have a retention.
     prefixes = [f"/aws/rds/cluster/{name}"] if aurora else [

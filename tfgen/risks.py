@@ -18,6 +18,7 @@ from tfgen.inventory import (
     ROLE_LABEL,
     Ref,
 )
+from tfgen.module_facts import final_snapshot_name
 
 if TYPE_CHECKING:
     from tfgen.inventory import Inventory
@@ -63,9 +64,9 @@ def _data_loss(change: ResourceChange) -> list[Risk]:
     if change.type == "aws_db_instance" and "replicate_source_db" not in old:
         return [Risk("data-loss", change.address,
                      f"database {old.get('identifier')} is {verb}: its data goes with it "
-                     f"(RDS takes the final snapshot {old.get('identifier')}-final-<time it "
-                     "was created> first; a new instance starts empty unless restored "
-                     "from it)")]
+                     f"(RDS takes the final snapshot "
+                     f"{final_snapshot_name(str(old.get('identifier')), '<time it was created>')}"
+                     " first; a new instance starts empty unless restored from it)")]
     if change.type == "aws_rds_cluster":
         return [Risk("data-loss", change.address,
                      f"Aurora cluster {old.get('cluster_identifier')} is {verb}: its data "
