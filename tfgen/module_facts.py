@@ -8,7 +8,11 @@ way in tfgen.engines.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+
 from tfgen import hcl
+from tfgen.engines import ENGINES
 
 #: The target-group name prefix per load-balancer module call. The provider generates the
 #: rest of the name, so `create_before_destroy` works for every replacement; it allows at
@@ -30,4 +34,23 @@ def template_facts() -> dict[str, object]:
                                 TARGET_GROUP_PREFIX.items()},
         "final_snapshot_identifier": '"' + final_snapshot_name(
             "${var.name}", "${terraform_data.final_snapshot_suffix.output}") + '"',
+        "engines": _engine_facts(),
+    }
+
+
+def _one_line(names: Iterable[str]) -> str:
+    return "[" + ", ".join(json.dumps(n) for n in names) + "]"
+
+
+def _engine_facts() -> dict[str, str]:
+    """tfgen.engines' table as the database module's own checks read it (the module also
+    guards a caller that is not tfgen), so that the two lists cannot differ."""
+    names = list(ENGINES)
+    return {
+        "all": _one_line(names),
+        "prose": ", ".join(names),
+        "prose_or": ", ".join(names[:-1]) + " or " + names[-1],
+        "no_multi_az": _one_line(e for e, f in ENGINES.items() if not f.multi_az),
+        "no_replicas": _one_line(e for e, f in ENGINES.items() if not f.read_replicas),
+        "iam_auth": _one_line(e for e, f in ENGINES.items() if f.iam_auth),
     }
