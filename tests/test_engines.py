@@ -5,12 +5,14 @@ grant — each checked in the rendered code or the review, not just in the table
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import EXAMPLE, example_data, write_blueprint
 from tfgen import engines
+from tfgen.blueprint import Engine
 from tfgen.diff import diff_sides
 from tfgen.errors import BlueprintInvalid
 from tfgen.project import render_blueprint
@@ -171,3 +173,7 @@ def test_review_warns_that_enrolment_cannot_change_in_place() -> None:
                                                                    False)],
                                old=change.new, new=change.new)
     assert not [r for r in change_risks(unchanged) if "restore" in r.message]
+
+
+def test_the_blueprint_accepts_exactly_the_engines_tfgen_has_facts_for() -> None:
+    assert set(typing.get_args(Engine)) == set(engines.ENGINES)

@@ -7,9 +7,9 @@ internet can reach, and to which tier admits which (the security-group chain).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tfgen.diff_model import DiffReport, ResourceChange, Risk
 from tfgen.inventory import (
     ANYWHERE_V4,
     ANYWHERE_V6,
@@ -18,21 +18,12 @@ from tfgen.inventory import (
     ROLE_LABEL,
     Ref,
 )
+from tfgen.module_facts import final_snapshot_name
 
 if TYPE_CHECKING:
-    from tfgen.diff import DiffReport, ResourceChange
     from tfgen.inventory import Inventory
 
 KINDS = ("data-loss", "disruption", "exposure", "security-chain", "licence")
-
-
-@dataclass(frozen=True)
-class Risk:
-    """One consequence worth a reviewer's attention."""
-
-    kind: str
-    subject: str
-    message: str
 
 
 def assess(report: DiffReport) -> list[Risk]:
@@ -72,9 +63,9 @@ def _data_loss(change: ResourceChange) -> list[Risk]:
     if change.type == "aws_db_instance" and "replicate_source_db" not in old:
         return [Risk("data-loss", change.address,
                      f"database {old.get('identifier')} is {verb}: its data goes with it "
-                     f"(RDS takes the final snapshot {old.get('identifier')}-final-<time it "
-                     "was created> first; a new instance starts empty unless restored "
-                     "from it)")]
+                     f"(RDS takes the final snapshot "
+                     f"{final_snapshot_name(str(old.get('identifier')), '<time it was created>')}"
+                     " first; a new instance starts empty unless restored from it)")]
     if change.type == "aws_rds_cluster":
         return [Risk("data-loss", change.address,
                      f"Aurora cluster {old.get('cluster_identifier')} is {verb}: its data "
