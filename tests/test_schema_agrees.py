@@ -17,6 +17,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from tfgen.engines import ENGINES, calendar_today, past_standard_support, version_matches
 from tfgen.errors import BlueprintInvalid
 from tfgen.loader import Document
 from tfgen.name_checks import MAX_PREFIX
@@ -113,3 +114,36 @@ def test_schema_and_tfgen_agree_on_zones_of_the_region(region: str,
     if zones is not None:
         data["availability_zones"] = zones
     assert VALIDATOR.is_valid(data) == _tfgen_accepts(data), data
+
+
+@given(st.fixed_dictionaries({}, optional={
+    "engine": st.sampled_from(["mysql", "postgres", "oracle-se2", "sqlserver-ex",
+                               "sqlserver-se", "aurora-mysql", "aurora-postgresql"]),
+    "instance_class": st.sampled_from(["db.t3.micro", "db.t3.medium", "db.t3.xlarge",
+                                       "db.r6g.large", "db.serverless", "db.x2g.large",
+                                       "db.m5.large"]),
+    "engine_version": st.sampled_from(["8.4", "8.4.3", "8.0.mysql_aurora.3.10.3", "16",
+                                       "16.4", "19", "16.00", "160", "10.11"]) | st.none(),
+    "db_name": st.sampled_from(["mall", "shopping_mall"]) | st.none(),
+    "multi_az": st.booleans() | st.none(),
+    "read_replicas": st.integers(0, 2)}),
+    st.sampled_from(["aws", "multi-az", "CDN", 2, 4]) | st.none())
+@settings(max_examples=300, deadline=None)
+def test_schema_and_tfgen_agree_on_engine_rules(database: dict[str, Any],
+                                                stage: str | int | None) -> None:
+    """Engine, class, version, db_name, Multi-AZ and replicas (tfgen/engines.py) and the
+    stage; a version past RDS standard support is tfgen's alone (a dated calendar)."""
+    data: dict[str, Any] = {"name": "shop", "database": database}
+    if stage is not None:
+        data["stage"] = stage
+    version = database.get("engine_version")
+    assume(not _past_support(database.get("engine", "mysql"), version))
+    assert VALIDATOR.is_valid(data) == _tfgen_accepts(data), data
+
+
+def _past_support(engine: str, version: str | None) -> bool:
+    facts = ENGINES[engine]
+    chosen = version or facts.default_version
+    if not version_matches(engine, chosen):
+        return False
+    return past_standard_support(engine, chosen, calendar_today()) is not None

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
 from tfgen import regions
 from tfgen.blueprint import AL2023_SSM, DEFAULT_REGION, RDS_RESERVED_USERS, Blueprint
+from tfgen.engines import AURORA_CLASS_PREFIXES, ENGINES
 from tfgen.reference import DESCRIPTIONS
 from tfgen.stages import Stage
 
@@ -98,10 +100,13 @@ for _key in ("ami", "health_check_path", "user_data"):
     FIELD_RULES[f"AppTier.{_key}"] = FIELD_RULES[f"Tier.{_key}"]
 
 #: What only `tfgen validate` checks, by the tests/bad/ case that shows it. JSON Schema
-#: cannot compare two values of one document, compute with CIDRs, or see YAML itself.
+#: cannot compare two values of one document (it has no arithmetic and no references to
+#: other values), compute with addresses, know today's date, read files, or see the YAML
+#: before its parser built the data. A test checks each case is accepted by the schema
+#: and refused by `tfgen validate`.
 NOT_EXPRESSIBLE: dict[str, str] = {
     "vpc-cidr-host-bits": "a CIDR's host bits are zero (needs arithmetic on the address)",
-    "vpc-too-small-for-azs": "the VPC has room for three subnets per AZ",
+    "vpc-too-small-for-azs": "the VPC has room for three subnets per AZ (size vs count)",
     "subnet-outside-vpc": "explicit subnets lie inside the VPC",
     "subnets-overlap": "explicit subnets do not overlap",
     "subnet-prefix-not-longer": "subnet_prefix_length is longer than the VPC prefix",
@@ -113,17 +118,8 @@ NOT_EXPRESSIBLE: dict[str, str] = {
     "desired-outside-range": "min_size <= desired_capacity <= max_size",
     "storage-max-below-allocated": "max_allocated_storage > allocated_storage",
     "name-environment-too-long": "`name-environment` fits in 22 characters",
-    "aurora-class": "engine and instance class combinations (tfgen/engines.py)",
-    "class-too-small": "engine and instance class combinations (tfgen/engines.py)",
-    "default-class-too-small": "engine and instance class combinations (tfgen/engines.py)",
-    "db-name-on-sqlserver": "db_name per engine (none on SQL Server)",
-    "db-name-too-long-oracle": "db_name per engine (Oracle: at most 8 characters)",
-    "engine-version-mismatch": "engine_version belongs to the engine",
-    "engine-version-past-standard-support": "the RDS support calendar (tfgen/engines.py)",
-    "multi-az-unsupported": "Multi-AZ per engine and stage",
-    "multi-az-false-at-multi-az": "multi_az at the blueprint's stage",
-    "read-replicas-unsupported": "read replicas per engine",
-    "serverless-not-aurora": "engine and instance class combinations (tfgen/engines.py)",
+    "engine-version-past-standard-support": "the RDS support calendar (tfgen/engines.py) "
+                                            "is judged against today's date",
     "stage-override-contradiction": "a `--stage` given on the command line",
     "user-data-missing": "the user-data file exists",
     "merge-key": "YAML merge keys (<<) are refused; a schema sees the document after its "
@@ -204,6 +200,58 @@ def _zones_of_region() -> list[dict[str, Any]]:
     return rules
 
 
+def _engine_rules(defs: dict[str, Any]) -> None:
+    """validate.py `_database_checks`, per engine, from the same table (tfgen/engines.py)."""
+    database = defs["Database"]["properties"]
+    default_engine = database["engine"]["default"]
+    default_class = database["instance_class"]["default"]
+    rules: list[dict[str, Any]] = []
+    for engine, facts in ENGINES.items():
+        engine_is: dict[str, Any] = {"properties": {"engine": {"const": engine}},
+                                     "required": ["engine"]}
+        if engine == default_engine:
+            engine_is = {"anyOf": [engine_is, {"not": {"required": ["engine"]}}]}
+        classes: list[dict[str, Any]] = [
+            {"pattern": "^(" + "|".join(map(re.escape, AURORA_CLASS_PREFIXES)) + ")"}
+            if facts.aurora else {"not": {"pattern": "^db\\.serverless"}}]
+        if facts.too_small:
+            classes.append({"not": {"enum": list(facts.too_small)}})
+        # engines.version_matches: the major itself, or the major then a dot.
+        majors = "|".join(re.escape(m.rstrip(".")) for m in facts.version_majors)
+        props: dict[str, Any] = {"instance_class": {"allOf": classes},
+                                 "engine_version": {"pattern": f"^({majors})($|\\.)"}}
+        if not facts.takes_db_name:
+            props["db_name"] = {"type": "null"}
+        elif facts.db_name_max < 63:
+            props["db_name"] = {"maxLength": facts.db_name_max}
+        if not facts.read_replicas:
+            props["read_replicas"] = {"maximum": 0}
+        then: dict[str, Any] = {"properties": props}
+        if default_class in facts.too_small:  # the default class is too small for it
+            then["required"] = ["instance_class"]
+        rules.append({"if": engine_is, "then": then})
+    single = sorted(e for e, facts in ENGINES.items() if not facts.multi_az)
+    rules.append({  # reported at the engine, as tfgen does
+        "if": {"properties": {"multi_az": {"const": True}}, "required": ["multi_az"]},
+        "then": {"properties": {"engine": {"not": {"enum": single}}}}})
+    defs["Database"]["allOf"] = rules
+
+
+def _multi_az_stages() -> list[dict[str, Any]]:
+    """From stage multi-az up the database is Multi-AZ: `multi_az: false` contradicts it
+    and engines without Multi-AZ are refused (validate.py `_database_checks`)."""
+    words = [s.value for s in Stage if s >= Stage.MULTI_AZ]
+    numbers = [s.number for s in Stage if s >= Stage.MULTI_AZ]
+    spelled = "|".join(_any_case(w) for w in [*words, *map(str, numbers)])
+    stage_is = {"properties": {"stage": {"anyOf": [
+        {"enum": [*words, *numbers]},
+        {"type": "string", "pattern": f"^\\s*({spelled})\\s*$"}]}}, "required": ["stage"]}
+    single = sorted(e for e, facts in ENGINES.items() if not facts.multi_az)
+    return [{"if": stage_is, "then": {"properties": {"database": {"properties": {
+        "multi_az": {"not": {"const": False}},
+        "engine": {"not": {"enum": single}}}}}}}]
+
+
 def _backend_lock(defs: dict[str, Any]) -> None:
     """Backend._needs_a_lock: `use_lockfile: false` needs a dynamodb_table."""
     defs["Backend"]["if"] = {"properties": {"use_lockfile": {"const": False}},
@@ -234,11 +282,12 @@ def blueprint_schema() -> dict[str, Any]:
     _add_rules(defs)
     _defaults(defs)
     _backend_lock(defs)
+    _engine_rules(defs)
     for name, model in defs.items():  # every object is closed (pydantic: extra="forbid")
         assert model.get("additionalProperties") is False, name
         model.pop("title", None)
     defs = {**defs, **_overlay(defs)}
-    defs["Blueprint"]["allOf"] = _zones_of_region()
+    defs["Blueprint"]["allOf"] = _zones_of_region() + _multi_az_stages()
     return {
         "$schema": DRAFT,
         "$id": SCHEMA_ID,
