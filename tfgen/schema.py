@@ -2,12 +2,13 @@
 
 Generated from the pydantic model (tfgen/blueprint.py) so it cannot drift from it: types,
 defaults, enums, ranges, patterns and `additionalProperties: false` come from the model,
-descriptions from the reference table (tfgen/reference.py). Rules the model checks in
-Python validators are restated here as JSON Schema where JSON Schema can say them
-(:data:`FIELD_RULES`); the rest are listed in :data:`NOT_EXPRESSIBLE` and only
-`tfgen validate` checks them. An overlay (a file with `extends:`) is validated without
-required keys or cross-field rules: its base supplies the rest, and the merged blueprint
-is what tfgen validates.
+descriptions from the reference table (tfgen/reference.py). Rules tfgen checks in
+Python are restated as JSON Schema where JSON Schema can say them: field validators
+(:data:`FIELD_RULES`), the AZs of each region (tfgen/regions.py) and the engine rules
+(tfgen/engines.py), generated from the same tables. The rest are listed in
+:data:`NOT_EXPRESSIBLE`; only `tfgen validate` checks them. An overlay (a file with
+`extends:`) is validated without required keys or cross-field rules: its base supplies
+the rest, and the merged blueprint is what tfgen validates.
 
 Regenerate the committed copy with `python -m tfgen.schema`; a test keeps it current.
 """
