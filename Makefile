@@ -7,7 +7,12 @@ BIN    := $(VENV)/bin
 CHECKOV_VERSION ?= 3.3.30
 CHECKOV_VENV    ?= .venv-checkov
 
-.PHONY: install example test lint golden bench clean checkov graphviz
+# yaml-language-server (npm) for tests/integration/test_schema_clients.py, project-local.
+# 1.25.0: the newest release that runs on Node.js 20 (2.0.0 requires Node.js >= 22.13).
+YLS_VERSION ?= 1.25.0
+NODE_DIR    ?= .node
+
+.PHONY: install example test lint golden bench clean checkov graphviz yaml-language-server
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +39,14 @@ $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
 ## checkov in its own venv; tests/integration/test_checkov.py finds it there.
 checkov: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
+$(NODE_DIR)/.installed-yls-$(YLS_VERSION):
+	command -v npm >/dev/null 2>&1 || { apt-get update && apt-get install -y --no-install-recommends nodejs npm; }
+	npm install --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error 'yaml-language-server@$(YLS_VERSION)'
+	touch $@
+
+## yaml-language-server in .node/ (Node.js from apt-get when missing); the LSP test drives it.
+yaml-language-server: $(NODE_DIR)/.installed-yls-$(YLS_VERSION)
+
 ## Install and render the example blueprint into out/shopping-mall/ (no AWS account needed).
 example: $(BIN)/.installed-runtime
 	$(BIN)/tfgen render blueprints/shopping-mall.yaml
@@ -48,7 +61,7 @@ graphviz:
 	@command -v dot >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq graphviz; }
 
 ## The whole suite: lint, types, out/ up to date, unit + golden + CLI + terraform + moto tests.
-test: lint checkov graphviz
+test: lint checkov graphviz yaml-language-server
 	$(BIN)/tfgen render --check
 	$(BIN)/pytest
 
@@ -60,4 +73,4 @@ bench: install
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) $(NODE_DIR) .pytest_cache .mypy_cache .ruff_cache
