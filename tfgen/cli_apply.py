@@ -18,7 +18,8 @@ from tfgen.diff_report import to_json_data, to_markdown, to_text
 from tfgen.errors import EXIT_FAILURE
 from tfgen.explain import Entry
 from tfgen.explain import explain as explain_fields
-from tfgen.output import apply_write, confine, plan_write
+from tfgen.outdir import check_out_dir
+from tfgen.output import apply_write, plan_write
 from tfgen.plan_review import plan_outcome
 from tfgen.project import default_out_dir, source_name
 from tfgen.stages import STAGE_CHOICES
@@ -355,7 +356,7 @@ def bootstrap_state(blueprint: str, out_dir: str | None, force: bool) -> None:
     if target is None and bp.backend is not None:
         target = bootstrap_out_dir(default_out_dir(path), bp)
     module = render_bootstrap(bp, source_name(path), target or Path())
-    confine(module.out_dir, (Path.cwd(),))
+    check_out_dir(module.out_dir, given=out_dir is not None, roots=(Path.cwd(),), force=force)
     apply_write(plan_write(module.out_dir, module.files), force=force)
     click.echo(f"wrote the state-bucket module for {module.bucket} to {module.out_dir}\n"
                f"next: terraform -chdir={module.out_dir} init && "
