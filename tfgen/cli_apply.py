@@ -300,7 +300,7 @@ def _show(value: Any) -> str:
 def _entry_json(entry: Entry) -> dict[str, Any]:
     return {"field": entry.path, "value": entry.value,
             "source": str(entry.origin) if entry.origin else None,
-            "default": entry.origin is None,
+            "default": entry.origin is None, "decided_by": entry.decided_by,
             "overrides": [{"source": str(o), "value": v} for o, v in entry.overridden]}
 
 
@@ -326,7 +326,8 @@ def explain(blueprint: str, field: str | None, fmt: str) -> None:
         return
     width = min(max((len(e.path) for e in entries), default=0), 40)
     for entry in entries:
-        where = str(entry.origin) if entry.origin else click.style("(default)", dim=True)
+        where = str(entry.origin) if entry.origin else click.style(
+            f"(default: {entry.decided_by})" if entry.decided_by else "(default)", dim=True)
         click.echo(f"{entry.path.ljust(width)}  {_show(entry.value)}  {where}")
         for origin, value in entry.overridden:
             click.echo(f"{'':{width}}    overrides {_show(value)} from {origin}")
