@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from tfgen.cli_rehearse import run_rehearsal
 from tfgen.diff_report import to_json_data, to_markdown, to_text
 from tfgen.errors import EXIT_FAILURE
 from tfgen.explain import Entry
@@ -22,6 +23,7 @@ from tfgen.outdir import check_out_dir
 from tfgen.output import apply_write, plan_write
 from tfgen.plan_review import plan_outcome
 from tfgen.project import default_out_dir, source_name
+from tfgen.rehearsal import emulator_runner, wants_moto
 from tfgen.stages import STAGE_CHOICES
 from tfgen.state_backend import bootstrap_out_dir, render_bootstrap
 from tfgen.terraform import TerraformInterrupted
@@ -52,9 +54,12 @@ def _terraform_options(func: F) -> F:
                           "out/<blueprint path under blueprints/>."),
         click.option("--terraform", "terraform", metavar="PATH", default=None,
                      help="The terraform binary (default: $TFGEN_TERRAFORM, then PATH)."),
-        click.option("--emulator", metavar="URL", default=None,
+        click.option("--emulator", metavar="URL|moto", default=None,
                      help="Rehearse against a local AWS emulator (moto, LocalStack) at URL: "
-                          "a temporary, clearly marked provider override is added and removed."),
+                          "a temporary, clearly marked provider override is added and "
+                          "removed. The word `moto` starts one for this command (pip install "
+                          "'tfgen[emulator]'); apply/destroy then rehearse plan, apply and "
+                          "destroy in it."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -163,13 +168,17 @@ def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str 
         runner = Runner(terraform=terraform, emulator=emulator,
                         on_line=lambda line: click.echo(line, err=True),
                         progress=runner.progress)
-    result = run_plan(Path(blueprint), out_dir=Path(out_dir) if out_dir else None,
-                      stage=stage, runner=runner, allow_destroy=allow_destroy)
+    with emulator_runner(runner, Path(blueprint), stage) as runner:
+        result = run_plan(Path(blueprint), out_dir=Path(out_dir) if out_dir else None,
+                          stage=stage, runner=runner, allow_destroy=allow_destroy)
     record = result.record
     code, problems = plan_outcome(result)
     next_step = (f"Saved plan: {result.plan_file}\n"
                  f"Review it, then: tfgen apply {blueprint}"
                  + (f" --out {out_dir}" if out_dir else ""))
+    if wants_moto(emulator):
+        next_step = (f"moto stopped with this command: `tfgen apply {blueprint} --emulator "
+                     "moto` rehearses plan, apply and destroy in one go")
     if not record.applicable:
         next_step = (f"Saved for review only: {result.plan_file} cannot be applied "
                      f"(exit {code}).")
@@ -237,7 +246,11 @@ def apply(blueprint: str, out_dir: str | None, terraform: str | None, emulator: 
     Examples:
       tfgen apply blueprints/envs/dev.yaml
       tfgen apply blueprints/envs/dev.yaml --auto-approve
+      tfgen apply blueprints/envs/dev.yaml --emulator moto   # plan+apply+destroy on moto
     """
+    if wants_moto(emulator):
+        run_rehearsal(blueprint, out_dir, _runner(terraform, emulator))
+        return
     def confirm(record: PlanRecord) -> bool:
         _print_changes(record.change_list())
         return click.confirm(f"Apply this plan to {record.name}-{record.environment} "
@@ -269,7 +282,11 @@ def destroy(blueprint: str, out_dir: str | None, terraform: str | None, emulator
 
     Environments with `prod` in their name need the name typed (or --confirm-environment
     NAME); others a yes/no unless --auto-approve. Needs `deletion_protection: false`.
+    With `--emulator moto`: the same rehearsal as `apply --emulator moto`.
     """
+    if wants_moto(emulator):
+        run_rehearsal(blueprint, out_dir, _runner(terraform, emulator))
+        return
     def confirm(name: str, environment: str) -> bool:
         if needs_typed_confirmation(environment):
             if confirm_environment is not None:
