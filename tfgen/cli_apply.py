@@ -159,6 +159,7 @@ def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str 
       tfgen plan blueprints/envs/dev.yaml --stage multi-az
       tfgen plan blueprints/envs/dev.yaml --format markdown > review.md
       tfgen plan blueprints/envs/dev.yaml --emulator http://localhost:5000
+      tfgen plan blueprints/envs/dev.yaml --emulator moto   # starts and stops moto
       # static-web -> multi-az retires the S3 site bucket: consent to it
       tfgen plan blueprints/envs/dev.yaml --stage multi-az \\
           --allow-destroy module.static_site.aws_s3_bucket.this
