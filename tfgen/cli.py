@@ -19,8 +19,8 @@ import click
 
 from tfgen import __version__, textdiff
 from tfgen.errors import EXIT_CHANGES, EXIT_FAILURE, BlueprintInvalid, TfgenError
-from tfgen.outdir import require_directory
-from tfgen.output import apply_write, check_tree, confine, plan_write
+from tfgen.outdir import check_out_dir
+from tfgen.output import apply_write, check_tree, plan_write
 from tfgen.project import (
     Rendered,
     default_out_dir,
@@ -160,8 +160,9 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
         show_diff = fmt == "text" and _stdout_is_terminal()
     stale = False
     for item in rendered:  # refuse a bad output directory before writing anything
-        confine(item.out_dir, (Path.cwd(), project_root(item.path) or Path.cwd()))
-        require_directory(item.out_dir, _show(item.out_dir))
+        check_out_dir(item.out_dir, given=out_dir is not None,
+                      roots=(Path.cwd(), project_root(item.path) or Path.cwd()),
+                      force=force or check)
     for item in rendered:
         if check:
             differing = check_tree(item.out_dir, item.files)

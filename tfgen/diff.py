@@ -26,7 +26,6 @@ from tfgen.diff_model import (
     BlueprintChange,
     DiffReport,
     Loaded,
-    Narrative,
     PlanCheck,
     ResourceChange,
     Side,
@@ -35,10 +34,11 @@ from tfgen.errors import InputError
 from tfgen.forcenew import forces_replacement
 from tfgen.inventory import Inventory, Ref, inventory
 from tfgen.loader import parse_document
+from tfgen.narrative import Narrative, stage_narrative
 from tfgen.plan_json import managed
 from tfgen.project import project_root, source_name
 from tfgen.risks import assess
-from tfgen.stages import STAGE_CHOICES, Stage, parse_stage
+from tfgen.stages import STAGE_CHOICES, parse_stage
 from tfgen.validate import load_blueprint, validate_document
 
 #: What Terraform shows for a value it learns only during apply.
@@ -214,35 +214,9 @@ def compare_blueprints(old: Blueprint, new: Blueprint) -> list[BlueprintChange]:
     """Changed fields as dotted paths, defaults filled in (what the blueprint means)."""
     a = _flatten(old.model_dump(mode="json"))
     b = _flatten(new.model_dump(mode="json"))
-    missing = object()
+    # A section that is null on one side is absent (flattened) on the other: no change.
     return [BlueprintChange(k, a.get(k), b.get(k)) for k in sorted(a.keys() | b.keys())
-            if a.get(k, missing) != b.get(k, missing)]
-
-
-#: What leaving a stage (going down the ladder) undoes, in the article's terms.
-_REVERSE: dict[Stage, str] = {
-    Stage.MULTI_AZ: "Back to a single database instance: RDS removes the synchronous "
-    "standby, so a failure of the database's Availability Zone again stops the service "
-    "until the instance is recovered, in exchange for about half the database cost.",
-    Stage.STATIC_WEB: "The front end moves back from S3 to the web tier: web servers, "
-    "their launch template and the internal load balancer return, the public load "
-    "balancer forwards to the web tier again, and the S3 website bucket and the gateway "
-    "endpoint go (the bucket only if it is empty).",
-    Stage.CDN: "CloudFront is removed: Route 53 points the domain straight at the load "
-    "balancer again, the load balancer is reopened to the whole internet, and the bucket "
-    "turns back into a public S3 website; users far from Seoul lose the edge cache.",
-}
-
-
-def stage_narrative(old: Stage, new: Stage) -> list[Narrative]:
-    """One paragraph per rung climbed (the article's story) or descended."""
-    stages = list(Stage)
-    i, j = stages.index(old), stages.index(new)
-    if i < j:
-        return [Narrative(stages[k].value, stages[k + 1].value, stages[k + 1].info.story)
-                for k in range(i, j)]
-    return [Narrative(stages[k].value, stages[k - 1].value, _REVERSE[stages[k]])
-            for k in range(i, j, -1)]
+            if a.get(k) != b.get(k)]
 
 
 def build_report(old: Loaded, new: Loaded) -> DiffReport:
@@ -250,7 +224,8 @@ def build_report(old: Loaded, new: Loaded) -> DiffReport:
 
     resources = compare_inventories(old.resources, new.resources)
     report = DiffReport(old, new, compare_blueprints(old.blueprint, new.blueprint), resources,
-                        [], stage_narrative(old.context.stage, new.context.stage))
+                        [], stage_narrative(old.context.stage, new.context.stage,
+                                        new.context.values["region"]))
     report.risks = assess(report)
     return report
 

@@ -12,6 +12,7 @@ from typing import Any
 from tfgen.blueprint import Blueprint
 from tfgen.context import RenderContext
 from tfgen.inventory import Inventory, Resource
+from tfgen.narrative import Narrative
 from tfgen.stages import Stage
 
 #: Actions in the order the report lists them.
@@ -80,15 +81,6 @@ class BlueprintChange:
     path: str
     old: Any
     new: Any
-
-
-@dataclass(frozen=True)
-class Narrative:
-    """The article's reason for one step up or down the stage ladder."""
-
-    from_stage: str
-    to_stage: str
-    text: str
 
 
 @dataclass

@@ -92,7 +92,7 @@ _INFO: dict[Stage, StageInfo] = {
     Stage.CDN: StageInfo(
         title="A cache near the users",
         adds="CloudFront in front of S3 (OAC, bucket private) and the ALB; Route 53 → CloudFront",
-        story="Users abroad find the Seoul-hosted shop slow. CloudFront caches content at "
+        story="Users abroad find the {home}-hosted shop slow. CloudFront caches content at "
         "edge locations near them; Route 53 now points the domain at CloudFront, the "
         "bucket becomes private (readable only through Origin Access Control) and the "
         "load balancer admits only CloudFront instead of the whole internet.",

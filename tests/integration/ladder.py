@@ -23,9 +23,10 @@ from typing import Any
 
 import yaml
 
-from tests.integration.harness import seed_public_zone, state_resources
+from tests.integration.harness import state_resources
 from tests.integration.readback import MotoProcess, check_architecture, moto_snapshot
 from tfgen import emulator
+from tfgen.moto_gaps import seed_public_zone
 from tfgen.project import Rendered, render_blueprint
 from tfgen.stages import Stage
 from tfgen.terraform import Terraform, TerraformEnv
