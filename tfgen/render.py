@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jinja2
 
+from tfgen import module_docs, module_tests
 from tfgen.context import RenderContext
 from tfgen.diagram import from_context
 from tfgen.diagram_emit import to_mermaid
@@ -34,6 +35,9 @@ GITIGNORE = """\
 zz_tfgen_emulator_override.tf
 """
 
+#: A module's `terraform test` file: rendered to `tests/<module>.tftest.hcl` (issue 14).
+TEST_TEMPLATE = "module.tftest.hcl"
+
 
 def _where(exc: BaseException) -> str:
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
@@ -42,12 +46,22 @@ def _where(exc: BaseException) -> str:
     return getattr(exc, "name", None) or "a template"
 
 
+def _module_readme(module: str, files: dict[str, str], header: str) -> str:
+    """The module's README, read from its rendered `.tf` files (tfgen/module_docs.py)."""
+    prefix = f"modules/{module}/"
+    own = {path.removeprefix(prefix): text for path, text in files.items()
+           if path.startswith(prefix) and "/" not in path.removeprefix(prefix)}
+    return module_docs.readme(module, module_docs.read_module(own), header)
+
+
 def render(ctx: RenderContext, base: Path | None = None) -> dict[str, str]:
     """All files of the root module for `ctx`, by POSIX relative path, sorted."""
     base = base or templates_dir()
     env = environment(base)
-    # The root README's picture of the stage (mermaid), drawn from the same context.
-    variables = {**ctx.template_vars(), "diagram": to_mermaid(from_context(ctx))}
+    # The root README's picture of the stage (mermaid), drawn from the same context; each
+    # module's `terraform test` variables, decided in Python (tfgen/module_tests.py).
+    variables = {**ctx.template_vars(), "diagram": to_mermaid(from_context(ctx)),
+                 "test_variables": module_tests.variables_blocks(ctx)}
     jobs: list[tuple[str, str]] = []
     for template in sorted((base / "root").glob("*.j2")):
         jobs.append((f"root/{template.name}", template.name.removesuffix(".j2")))
@@ -56,8 +70,10 @@ def render(ctx: RenderContext, base: Path | None = None) -> dict[str, str]:
         if not folder.is_dir():
             raise RenderError(f"module '{module}' has no templates in {folder}")
         for template in sorted(folder.glob("*.j2")):
-            jobs.append((f"modules/{module}/{template.name}",
-                         f"modules/{module}/{template.name.removesuffix('.j2')}"))
+            target = template.name.removesuffix(".j2")
+            if target == TEST_TEMPLATE:  # kept flat: template folders are packages
+                target = f"tests/{module}.tftest.hcl"
+            jobs.append((f"modules/{module}/{template.name}", f"modules/{module}/{target}"))
     files: dict[str, str] = {}
     for template_name, out_path in jobs:
         try:
@@ -67,6 +83,8 @@ def render(ctx: RenderContext, base: Path | None = None) -> dict[str, str]:
         if not text.strip():
             continue  # a template that does not apply (e.g. backend.tf without a backend)
         files[out_path] = normalise(text)
+    for module in ctx.modules:
+        files[f"modules/{module}/README.md"] = _module_readme(module, files, ctx.header)
     for extra in ctx.files:
         files[extra.relpath] = extra.content
     files[".gitignore"] = GITIGNORE
