@@ -8,13 +8,14 @@ failures exit with Terraform's own exit code.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from tfgen.diff_report import to_json_data, to_markdown, to_text
+from tfgen import md_fit
+from tfgen.diff_report import MARKDOWN_LIMIT, to_json_data, to_markdown, to_text
 from tfgen.errors import EXIT_FAILURE
 from tfgen.explain import Entry
 from tfgen.explain import explain as explain_fields
@@ -40,6 +41,13 @@ from tfgen.workflow import plan as run_plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: GitHub refuses a comment body over 65,536 characters ("Body is too long (maximum is
+#: 65536 characters)": danger/danger#424, telia-oss/github-pr-resource#259).
+MAX_CHARS = click.option("--max-chars", type=click.IntRange(min=2000), default=MARKDOWN_LIMIT,
+                         show_default=True, metavar="N",
+                         help="With --format markdown: the comment stays within N characters, "
+                              "leaving out the least important sections first (GitHub's limit "
+                              "is 65,536).")
 _SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "read": "<="}
 
 
@@ -94,17 +102,25 @@ _FIRST_APPLY = ("No applied snapshot yet (nothing applied through tfgen in this 
                 "applied some other way, predicted additions show as 'not in plan'.")
 
 
-def _markdown(result: PlanResult) -> str:
-    """The review as a pull-request comment; Terraform's summary when there is none."""
+def _markdown(result: PlanResult, problems: Sequence[str] = (),
+              limit: int = MARKDOWN_LIMIT) -> str:
+    """The review as a pull-request comment, at most `limit` characters with `problems`.
+
+    Terraform's summary when there is no review. The problems (why the exit code is not
+    0) and the first-apply note are always kept; the review gives way (tfgen/md_fit.py).
+    """
     record = result.record
+    tail = ("\n" + "".join(f"> **{p}**\n>\n" for p in problems).rstrip(">\n") + "\n\n"
+            if problems else "")
     if result.review is None:
-        lines = [f"### tfgen plan: {record.blueprint} (stage {record.stage})\n",
-                 f"_{result.review_note}_\n", "```"]
-        lines += [f"{_SYMBOL.get(c.action, '?'):>3} {c.address}" for c in record.change_list()]
-        lines += [_counts_line(record.change_list()), "```", ""]
-        return "\n".join(lines)
-    text = to_markdown(result.review)
-    return (f"> {_FIRST_APPLY}\n\n" if result.first_apply else "") + text
+        head = [f"### tfgen plan: {record.blueprint} (stage {record.stage})\n",
+                f"_{result.review_note}_\n", "```"]
+        rows = [f"{_SYMBOL.get(c.action, '?'):>3} {c.address}" for c in record.change_list()]
+        end = [_counts_line(record.change_list()), "```", ""]
+        budget = limit - len(tail) - sum(len(x) + 1 for x in (*head, *end))
+        return "\n".join([*head, *md_fit.cut_lines(rows, budget, "changes"), *end]) + tail
+    prefix = f"> {_FIRST_APPLY}\n\n" if result.first_apply else ""
+    return prefix + to_markdown(result.review, limit - len(prefix) - len(tail)) + tail
 
 
 @click.command()
@@ -121,8 +137,10 @@ def _markdown(result: PlanResult) -> str:
               help="Consent to this plan destroying or replacing the stateful resource at "
                    "ADDRESS (a database, an Aurora cluster, a bucket). Repeat it for each "
                    "one; it must name exactly the stateful destroys of the plan.")
+@MAX_CHARS
 def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str | None,
-         emulator: str | None, fmt: str, allow_destroy: tuple[str, ...]) -> None:
+         emulator: str | None, fmt: str, allow_destroy: tuple[str, ...],
+         max_chars: int = MARKDOWN_LIMIT) -> None:
     """Render BLUEPRINT, run terraform init + plan, save the plan, and review it.
 
     Refuses when out/ has hand edits. The saved plan is exactly what `apply` runs. The
@@ -152,6 +170,7 @@ def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str 
       tfgen plan blueprints/envs/dev.yaml
       tfgen plan blueprints/envs/dev.yaml --stage multi-az
       tfgen plan blueprints/envs/dev.yaml --format markdown > review.md
+      tfgen plan blueprints/envs/dev.yaml --format markdown --max-chars 65000  # PR comment
       tfgen plan blueprints/envs/dev.yaml --emulator http://localhost:5000
       # static-web -> multi-az retires the S3 site bucket: consent to it
       tfgen plan blueprints/envs/dev.yaml --stage multi-az \\
@@ -185,10 +204,7 @@ def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str 
                               indent=2, sort_keys=True))
         raise SystemExit(code)
     if fmt == "markdown":
-        click.echo(_markdown(result), nl=False)
-        if problems:
-            click.echo("\n" + "".join(f"> **{p}**\n>\n" for p in problems).rstrip(">\n")
-                       + "\n")
+        click.echo(_markdown(result, problems, max_chars), nl=False)
         if record.has_changes:
             click.echo(next_step, err=True)
         raise SystemExit(code)

@@ -1,0 +1,99 @@
+"""Fitting a markdown review into a character budget, least important blocks out first.
+
+A pull-request comment has a hard limit (GitHub refuses bodies over 65,536 characters,
+see tfgen/diff_report.py). A review is a head that is always kept (summary, module
+counts, the plan check) and collapsible sections of blocks, each block a whole table or
+paragraph with a priority. When everything does not fit, the block with the lowest
+priority goes first (the later one of equals first), until the rest fits; the sections
+keep their order, a table is never cut, and a note says how many blocks were left out.
+Risks and destroys outlive added resources, which outlive user-data diffs and the stage
+narrative.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Priorities of the blocks of a review (higher is kept longer).
+RISKS = 100
+BLUEPRINT = 80
+DESTROY = 70
+MISSED = 65
+UNPREDICTED = 60
+CHANGE = 50
+ADD = 30
+USER_DATA = 20
+NARRATIVE = 10
+
+NOTE = ("\n> Truncated to stay under {limit:,} characters: {n} block(s) left out (the least "
+        "important first). Run `tfgen diff --format text` (or `--format json`) for the full "
+        "report.\n")
+
+
+@dataclass
+class Section:
+    """A collapsible `<details>` section: a title and its (priority, block) pairs."""
+
+    title: str
+    blocks: list[tuple[int, str]] = field(default_factory=list)
+    open: bool = False
+
+    def render(self, keep: set[int] | None = None) -> str:
+        """The section with only the blocks at the indexes in `keep` (None: all)."""
+        shown = [b for i, (_, b) in enumerate(self.blocks) if keep is None or i in keep]
+        if not shown:
+            return ""
+        opening = "<details open>" if self.open else "<details>"
+        body = "".join(block + "\n" for block in shown)
+        return f"\n{opening}\n<summary>{self.title}</summary>\n\n{body}\n</details>\n"
+
+
+def fit(head: str, sections: list[Section], limit: int) -> str:
+    """`head` plus as many blocks of `sections` as fit in `limit` characters."""
+    keep = [set(range(len(s.blocks))) for s in sections]
+
+    def text(dropped: int) -> str:
+        body = head + "".join(s.render(k) for s, k in zip(sections, keep, strict=True))
+        return body + (NOTE.format(limit=limit, n=dropped) if dropped else "")
+
+    full = text(0)
+    if len(full) <= limit:
+        return full
+    order = sorted(((prio, -si, -bi) for si, s in enumerate(sections)
+                    for bi, (prio, _) in enumerate(s.blocks)))
+    dropped = 0
+    for _, neg_si, neg_bi in order:
+        keep[-neg_si].discard(-neg_bi)
+        dropped += 1
+        result = text(dropped)
+        if len(result) <= limit:
+            return result
+    return text(dropped)  # the head alone is over the limit: nothing more can go
+
+
+def cut_lines(lines: list[str], limit: int, what: str) -> list[str]:
+    """`lines` up to `limit` characters in all, then one line saying how many were cut."""
+    kept: list[str] = []
+    used = 0
+    for number, line in enumerate(lines):
+        if used + len(line) + 1 + 80 > limit:
+            return [*kept, f"… {len(lines) - number} more {what} left out (character limit)"]
+        kept.append(line)
+        used += len(line) + 1
+    return kept
+
+
+__all__ = [
+    "ADD",
+    "BLUEPRINT",
+    "CHANGE",
+    "DESTROY",
+    "MISSED",
+    "NARRATIVE",
+    "RISKS",
+    "UNPREDICTED",
+    "USER_DATA",
+    "Section",
+    "cut_lines",
+    "fit",
+]
