@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from tests.helpers import EXAMPLE
@@ -115,3 +116,43 @@ def test_summary_line_names_stateful_replacements_and_the_exit_reason() -> None:
     failed = _Env(Path("f.yaml"), "qa", code=1, error="terraform plan failed\nmore")
     assert summary_line(failed) == "qa: FAILED (exit 1): terraform plan failed"
     assert _worst([0, 4, 5, 2]) == 5 and _worst([4, 1, 5]) == 1 and _worst([0, 4]) == 4
+
+
+def test_plan_many_prints_the_summary_first_and_the_most_serious_exit(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The presentation of several environments (Terraform itself: tests/integration/
+    test_plan_many.py); each plan call is replaced by a finished result."""
+    import json
+
+    from tfgen import cli_multi
+    from tfgen.workflow import ApplyFailed
+
+    done = _result(2)
+
+    def fake_plan(path: Path, **_: object) -> PlanResult:
+        if path.name == "c.yaml":  # environment gamma
+            raise ApplyFailed("terraform plan failed with exit code 1:\nboom", 1)
+        return done
+
+    monkeypatch.setattr(cli_multi, "run_plan", fake_plan)
+    monkeypatch.chdir(tmp_path)
+    for name, env in (("a", "alpha"), ("b", "beta"), ("c", "gamma")):
+        (tmp_path / f"{name}.yaml").write_text(f"name: shop\nenvironment: {env}\n",
+                                               encoding="utf-8")
+    mismatch = " [exit 4: the review missed or mispredicted actions]"  # the fake plan is empty
+    text = CliRunner().invoke(main, ["plan", "a.yaml", "b.yaml", "-j", "2"])
+    assert text.exit_code == 4, text.output
+    assert text.output.startswith(f"tfgen plan: 2 environments\n  alpha: creates 2{mismatch}\n"
+                                  f"  beta: creates 2{mismatch}\n\n=== alpha: a.yaml ===")
+    assert text.output.index("=== alpha: a.yaml") < text.output.index("=== beta: b.yaml")
+    out = CliRunner().invoke(main, ["plan", "a.yaml", "c.yaml", "--format", "json"])
+    assert out.exit_code == 1  # a failure outranks 4
+    data = json.loads(out.output)
+    assert data["summary"] == [f"alpha: creates 2{mismatch}",
+                               "gamma: FAILED (exit 1): terraform plan failed with exit code 1:"]
+    assert [r["exit_code"] for r in data["results"]] == [4, 1]
+    assert data["results"][0]["review_matches_plan"] is False
+    assert data["results"][1]["error"].startswith("terraform plan failed")
+    usage = CliRunner().invoke(main, ["plan", "a.yaml", "b.yaml", "--out", "x"])
+    assert usage.exit_code == 2 and "--out and --allow-destroy take one blueprint" in usage.output
+    assert CliRunner().invoke(main, ["plan"]).exit_code == 2
