@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from tests.helpers import REPO
 from tfgen.affected import GitError, affected
 from tfgen.cli import main
+from tfgen.errors import InputError
 
 BASE = """\
 # the shared base
@@ -133,3 +134,23 @@ def test_each_side_renders_with_its_own_tfgen(repo: Path) -> None:
                         encoding="utf-8")
     assert _names(repo) == ["blueprints/base.yaml", "blueprints/envs/dev.yaml",
                             "blueprints/other.yaml"]
+
+
+def test_a_revision_whose_tfgen_is_broken_affects_everything(repo: Path) -> None:
+    shutil.copytree(REPO / "tfgen", repo / "tfgen",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "templates", repo / "templates",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    hcl = repo / "tfgen" / "hcl.py"
+    good = hcl.read_text(encoding="utf-8")
+    hcl.write_text(good + "\nthis is not python\n", encoding="utf-8")
+    _commit(repo, "broken tfgen")
+    hcl.write_text(good, encoding="utf-8")  # fixed in the working tree
+    report = affected(repo)
+    assert len(report.affected) == 3
+    assert all(a.reason.startswith("did not render at the revision") for a in report.affected)
+
+
+def test_outside_a_project_is_invalid_input(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no blueprints/ directory"):
+        affected(tmp_path)

@@ -75,7 +75,7 @@ def test_plan_markdown_max_chars_keeps_problems_and_the_first_apply_note() -> No
     result = _result(3)
     problems = ["the review did not predict Terraform's plan exactly: " + "x" * 300]
     md = _markdown(result, problems, 4000)
-    assert len(md) <= 4000
+    assert len(md) <= 4000 and "Truncated to stay under 4,000 characters" in md
     assert md.startswith("> No applied snapshot yet")
     assert problems[0] in md and "<summary>Risks" in md
     assert len(_markdown(result, problems)) > 4000  # the default (60,000) shows more

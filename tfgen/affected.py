@@ -171,6 +171,8 @@ def affected(root: Path, since: str = "HEAD") -> AffectedReport:
     answer are relative to `root` (the directory holding blueprints/).
     """
     root = root.resolve()
+    if not (root / BLUEPRINTS).is_dir():
+        raise InputError(f"no {BLUEPRINTS}/ directory in {root}: run from the project root")
     toplevel = Path(_git(root, "rev-parse", "--show-toplevel")).resolve()
     try:
         commit = _git(root, "rev-parse", "--verify", "--quiet", f"{since}^{{commit}}")
@@ -184,7 +186,11 @@ def affected(root: Path, since: str = "HEAD") -> AffectedReport:
         with ThreadPoolExecutor(max_workers=2) as pool:  # two child processes, side by side
             old_job = pool.submit(_render_side, old_top / prefix, _own_code(old_top))
             new_job = pool.submit(_render_side, root, _own_code(toplevel))
-            old_side, new_side = old_job.result(), new_job.result()
+            new_side = new_job.result()
+            try:
+                old_side = old_job.result()
+            except TfgenError as exc:  # REV's tfgen is broken: plan everything
+                old_side = {s: {"error": str(exc).splitlines()[-1]} for s in new_side}
     broken = {s: v["error"] for s, v in new_side.items() if "error" in v}
     if broken:
         raise InputError("these blueprints do not render now; fix them first (`tfgen "

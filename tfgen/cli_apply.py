@@ -120,7 +120,7 @@ def _markdown(result: PlanResult, problems: Sequence[str] = (),
         budget = limit - len(tail) - sum(len(x) + 1 for x in (*head, *end))
         return "\n".join([*head, *md_fit.cut_lines(rows, budget, "changes"), *end]) + tail
     prefix = f"> {_FIRST_APPLY}\n\n" if result.first_apply else ""
-    return prefix + to_markdown(result.review, limit - len(prefix) - len(tail)) + tail
+    return prefix + to_markdown(result.review, limit - len(prefix) - len(tail), limit) + tail
 
 
 @click.command()

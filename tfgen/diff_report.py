@@ -209,11 +209,13 @@ def _sections(report: DiffReport) -> list[md_fit.Section]:
     return sections
 
 
-def to_markdown(report: DiffReport, limit: int = MARKDOWN_LIMIT) -> str:
+def to_markdown(report: DiffReport, limit: int = MARKDOWN_LIMIT,
+                said: int | None = None) -> str:
     """A pull-request comment: summary and risks first, details collapsed, <= `limit`.
 
     Over the limit, whole blocks go, least important first (tfgen/md_fit.py): the stage
     narrative, user-data diffs and added resources before changes, destroys and risks.
+    `said`: the limit the truncation note names, when `limit` is a share of it.
     """
     head = [f"### tfgen diff: {_title(report)}\n", f"**{summary_line(report)}**\n"]
     if report.changed and report.module_counts():
@@ -240,7 +242,7 @@ def to_markdown(report: DiffReport, limit: int = MARKDOWN_LIMIT) -> str:
                                                 [(md_fit.RISKS, "".join(risk_lines))], True)]
     if story:
         parts.append(md_fit.Section("Stage narrative", story))
-    return md_fit.fit("\n".join(head), parts, limit)
+    return md_fit.fit("\n".join(head), parts, limit, said)
 
 
 # --- json --------------------------------------------------------------------------------

@@ -48,13 +48,16 @@ class Section:
         return f"\n{opening}\n<summary>{self.title}</summary>\n\n{body}\n</details>\n"
 
 
-def fit(head: str, sections: list[Section], limit: int) -> str:
-    """`head` plus as many blocks of `sections` as fit in `limit` characters."""
+def fit(head: str, sections: list[Section], limit: int, said: int | None = None) -> str:
+    """`head` plus as many blocks of `sections` as fit in `limit` characters.
+
+    `said`: the limit the note names (the caller's whole budget, when this is a part).
+    """
     keep = [set(range(len(s.blocks))) for s in sections]
 
     def text(dropped: int) -> str:
         body = head + "".join(s.render(k) for s, k in zip(sections, keep, strict=True))
-        return body + (NOTE.format(limit=limit, n=dropped) if dropped else "")
+        return body + (NOTE.format(limit=said or limit, n=dropped) if dropped else "")
 
     full = text(0)
     if len(full) <= limit:
