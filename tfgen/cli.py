@@ -346,6 +346,10 @@ from tfgen.cli_diff import diff  # noqa: E402
 
 main.add_command(diff)
 
+from tfgen.cli_diagram import diagram  # noqa: E402
+
+main.add_command(diagram)
+
 from tfgen.cli_apply import apply, bootstrap_state, destroy, explain, plan  # noqa: E402
 
 for _command in (plan, apply, destroy, explain, bootstrap_state):

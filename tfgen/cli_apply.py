@@ -51,7 +51,7 @@ MAX_CHARS = click.option("--max-chars", type=click.IntRange(min=2000), default=M
 _SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "read": "<="}
 
 
-def _terraform_options(func: F) -> F:
+def terraform_options(func: F) -> F:
     """--out, --terraform, --emulator: the same on plan, apply and destroy."""
     options = [
         click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
@@ -75,7 +75,7 @@ def _runner(terraform: str | None, emulator: str | None) -> Runner:
                                                   err=True))
 
 
-def _counts_line(changes: list[Change]) -> str:
+def counts_line(changes: list[Change]) -> str:
     counts: dict[str, int] = {}
     for change in changes:
         counts[change.action] = counts.get(change.action, 0) + 1
@@ -84,7 +84,7 @@ def _counts_line(changes: list[Change]) -> str:
     return f"Plan: {summary}."
 
 
-def _print_changes(changes: list[Change]) -> None:
+def print_changes(changes: list[Change]) -> None:
     if not changes:
         click.echo("No changes: the infrastructure matches the blueprint.")
         return
@@ -94,15 +94,15 @@ def _print_changes(changes: list[Change]) -> None:
                  "delete": "red"}.get(change.action)
         click.echo(click.style(f"  {_SYMBOL.get(change.action, '?'):>3} {change.address}",
                                fg=color) + reasons)
-    click.echo(_counts_line(changes))
+    click.echo(counts_line(changes))
 
 
-_FIRST_APPLY = ("No applied snapshot yet (nothing applied through tfgen in this out/): "
+FIRST_APPLY = ("No applied snapshot yet (nothing applied through tfgen in this out/): "
                 "reviewed against an empty environment, everything is 'to add'. If it was "
                 "applied some other way, predicted additions show as 'not in plan'.")
 
 
-def _markdown(result: PlanResult, problems: Sequence[str] = (),
+def markdown_comment(result: PlanResult, problems: Sequence[str] = (),
               limit: int = MARKDOWN_LIMIT) -> str:
     """The review as a pull-request comment, at most `limit` characters with `problems`.
 
@@ -116,10 +116,10 @@ def _markdown(result: PlanResult, problems: Sequence[str] = (),
         head = [f"### tfgen plan: {record.blueprint} (stage {record.stage})\n",
                 f"_{result.review_note}_\n", "```"]
         rows = [f"{_SYMBOL.get(c.action, '?'):>3} {c.address}" for c in record.change_list()]
-        end = [_counts_line(record.change_list()), "```", ""]
+        end = [counts_line(record.change_list()), "```", ""]
         budget = limit - len(tail) - sum(len(x) + 1 for x in (*head, *end))
         return "\n".join([*head, *md_fit.cut_lines(rows, budget, "changes"), *end]) + tail
-    prefix = f"> {_FIRST_APPLY}\n\n" if result.first_apply else ""
+    prefix = f"> {FIRST_APPLY}\n\n" if result.first_apply else ""
     return prefix + to_markdown(result.review, limit - len(prefix) - len(tail), limit) + tail
 
 
@@ -127,7 +127,7 @@ def _markdown(result: PlanResult, problems: Sequence[str] = (),
 @click.argument("blueprint", type=click.Path(dir_okay=False, exists=True))
 @click.option("--stage", type=click.Choice(STAGE_CHOICES, case_sensitive=False), default=None,
               metavar="STAGE", help="Plan as if the blueprint targeted STAGE.")
-@_terraform_options
+@terraform_options
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
               default="text", show_default=True,
               help="How to show the blueprint review: text for a terminal, markdown for a "
@@ -204,7 +204,7 @@ def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str 
                               indent=2, sort_keys=True))
         raise SystemExit(code)
     if fmt == "markdown":
-        click.echo(_markdown(result, problems, max_chars), nl=False)
+        click.echo(markdown_comment(result, problems, max_chars), nl=False)
         if record.has_changes:
             click.echo(next_step, err=True)
         raise SystemExit(code)
@@ -214,13 +214,13 @@ def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str 
     if result.review is None:
         if result.review_note:
             click.echo(result.review_note)
-        _print_changes(record.change_list())
+        print_changes(record.change_list())
     else:
         if result.first_apply:
-            click.echo(_FIRST_APPLY)
+            click.echo(FIRST_APPLY)
         click.echo(to_text(result.review), nl=False)
         click.echo(click.style("Terraform: ", bold=True)
-                   + (_counts_line(record.change_list()) if record.has_changes
+                   + (counts_line(record.change_list()) if record.has_changes
                       else "no changes: the infrastructure matches the blueprint."))
     for problem in problems:
         click.echo(click.style("tfgen: ", fg="red", bold=True) + problem)
@@ -236,7 +236,7 @@ def _exit_for(exc: ApplyFailed) -> None:
 
 @click.command()
 @click.argument("blueprint", type=click.Path(dir_okay=False, exists=True))
-@_terraform_options
+@terraform_options
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
 def apply(blueprint: str, out_dir: str | None, terraform: str | None, emulator: str | None,
           auto_approve: bool) -> None:
@@ -254,7 +254,7 @@ def apply(blueprint: str, out_dir: str | None, terraform: str | None, emulator: 
       tfgen apply blueprints/envs/dev.yaml --auto-approve
     """
     def confirm(record: PlanRecord) -> bool:
-        _print_changes(record.change_list())
+        print_changes(record.change_list())
         return click.confirm(f"Apply this plan to {record.name}-{record.environment} "
                              f"(made {record.created})?", default=False)
 
@@ -273,7 +273,7 @@ def apply(blueprint: str, out_dir: str | None, terraform: str | None, emulator: 
 
 @click.command()
 @click.argument("blueprint", type=click.Path(dir_okay=False, exists=True))
-@_terraform_options
+@terraform_options
 @click.option("--auto-approve", is_flag=True,
               help="Destroy without asking (not enough for environments named *prod*).")
 @click.option("--confirm-environment", metavar="NAME", default=None,

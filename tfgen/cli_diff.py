@@ -32,7 +32,7 @@ from tfgen.plan_review import add_unpredicted
 @click.pass_context
 def diff(ctx: click.Context, old: str, new: str, fmt: str, exit_code: bool,
          plan_file: str | None) -> None:
-    """Explain what changes between two blueprints: resources, risks, stage story.
+    """Explain what changes between two blueprints: resources, risks, cost, stage story.
 
     Each side is a blueprint PATH, PATH@STAGE (render at another stage) or REV:PATH
     (the file at a git revision, PATH relative to the repository root).
@@ -42,6 +42,8 @@ def diff(ctx: click.Context, old: str, new: str, fmt: str, exit_code: bool,
       tfgen diff blueprints/shopping-mall.yaml@multi-az blueprints/shopping-mall.yaml@static-web
       tfgen diff main:blueprints/shopping-mall.yaml blueprints/shopping-mall.yaml --format markdown
       tfgen diff old.yaml new.yaml --exit-code     # CI: 0 no changes, 3 changes
+
+    The monthly cost of the step is an estimate from a dated price table (docs/cost.md).
 
     Exit codes: 0 ok (or no changes), 3 changes (--exit-code), 1 error, 2 invalid input.
     """

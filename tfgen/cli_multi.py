@@ -22,12 +22,12 @@ import click
 
 from tfgen.affected import AffectedReport, affected
 from tfgen.cli_apply import (
-    _FIRST_APPLY,
+    FIRST_APPLY,
     MAX_CHARS,
-    _counts_line,
-    _markdown,
-    _print_changes,
-    _terraform_options,
+    counts_line,
+    markdown_comment,
+    print_changes,
+    terraform_options,
 )
 from tfgen.cli_apply import plan as plan_one
 from tfgen.diff_report import to_json_data, to_text
@@ -220,13 +220,13 @@ def _env_text(env: _Env) -> None:
     if result.review is None:
         if result.review_note:
             click.echo(result.review_note)
-        _print_changes(record.change_list())
+        print_changes(record.change_list())
     else:
         if result.first_apply:
-            click.echo(_FIRST_APPLY)
+            click.echo(FIRST_APPLY)
         click.echo(to_text(result.review), nl=False)
         click.echo(click.style("Terraform: ", bold=True)
-                   + (_counts_line(record.change_list()) if record.has_changes
+                   + (counts_line(record.change_list()) if record.has_changes
                       else "no changes: the infrastructure matches the blueprint."))
     for problem in env.problems:
         click.echo(click.style("tfgen: ", fg="red", bold=True) + problem)
@@ -240,7 +240,7 @@ def _env_markdown(env: _Env, limit: int) -> str:
         tail = "\n".join(env.log[-20:])[-max(limit - 600, 0):]
         return (f"### tfgen plan: {env.path.as_posix()} failed (exit {env.code})\n\n"
                 f"```\n{(env.error or '')[:400]}\n{tail}\n```\n")
-    return _markdown(env.result, env.problems, limit)
+    return markdown_comment(env.result, env.problems, limit)
 
 
 def _multi(paths: list[Path], stage: str | None, terraform: str | None,
@@ -280,7 +280,7 @@ def _affected_paths(since: str) -> list[Path]:
 @click.argument("blueprints", nargs=-1, type=click.Path(dir_okay=False, exists=True))
 @click.option("--stage", type=click.Choice(STAGE_CHOICES, case_sensitive=False), default=None,
               metavar="STAGE", help="Plan as if the blueprint(s) targeted STAGE.")
-@_terraform_options
+@terraform_options
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
               default="text", show_default=True,
               help="How to show the blueprint review: text for a terminal, markdown for a "

@@ -15,23 +15,31 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tfgen.blueprint import Blueprint
 from tfgen.context import RenderContext, build_context
+from tfgen.diff_model import (
+    ACTIONS,
+    ArgChange,
+    BlueprintChange,
+    DiffReport,
+    Loaded,
+    Narrative,
+    PlanCheck,
+    ResourceChange,
+    Side,
+)
 from tfgen.errors import InputError
 from tfgen.forcenew import forces_replacement
-from tfgen.inventory import Inventory, Ref, Resource, inventory
+from tfgen.inventory import Inventory, Ref, inventory
 from tfgen.loader import parse_document
 from tfgen.plan_json import managed
 from tfgen.project import project_root, source_name
+from tfgen.risks import assess
 from tfgen.stages import STAGE_CHOICES, Stage, parse_stage
 from tfgen.validate import load_blueprint, validate_document
-
-#: Actions in the order the report lists them.
-ACTIONS = ("add", "change", "replace", "destroy")
 
 #: What Terraform shows for a value it learns only during apply.
 KNOWN_AFTER_APPLY = "(known after apply)"
@@ -42,16 +50,6 @@ UPDATE_SENSITIVE = frozenset({"latest_version"})
 
 
 # --- sides -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Side:
-    """One side of a diff as the user wrote it: `PATH`, `PATH@STAGE` or `REV:PATH`."""
-
-    text: str
-    path: str
-    stage: Stage | None = None
-    revision: str | None = None
-
 
 def parse_side(text: str) -> Side:
     """Split `REV:PATH@STAGE`; a name that exists as a file is always a plain path."""
@@ -72,17 +70,6 @@ def parse_side(text: str) -> Side:
             raise InputError(f"'{text}': write a git revision as REV:PATH, e.g. "
                              "main:blueprints/shopping-mall.yaml")
     return Side(text, rest, stage, revision)
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """A side loaded, validated and reduced to its resources."""
-
-    side: Side
-    label: str
-    blueprint: Blueprint
-    context: RenderContext
-    resources: Inventory
 
 
 def load_side(side: Side) -> Loaded:
@@ -151,106 +138,6 @@ def _load_revision(side: Side) -> tuple[Blueprint, RenderContext]:
 
 
 # --- comparison --------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ArgChange:
-    """One argument of a resource, before and after; `via` names a replaced referent."""
-
-    name: str
-    old: Any
-    new: Any
-    forces_replacement: bool
-    via: str | None = None
-
-
-@dataclass
-class ResourceChange:
-    """What happens to one resource address."""
-
-    address: str
-    type: str
-    module: str
-    action: str
-    changes: list[ArgChange] = field(default_factory=list)
-    old: Resource | None = None
-    new: Resource | None = None
-    plan: str | None = None
-
-
-@dataclass(frozen=True)
-class BlueprintChange:
-    """A blueprint field (dotted path) whose value differs."""
-
-    path: str
-    old: Any
-    new: Any
-
-
-@dataclass(frozen=True)
-class Narrative:
-    """The article's reason for one step up or down the stage ladder."""
-
-    from_stage: str
-    to_stage: str
-    text: str
-
-
-@dataclass
-class PlanCheck:
-    """How a real `terraform plan` compares with the prediction.
-
-    `missed` are plan actions nobody predicted; `noise` are the ones among them that a
-    no-op re-plan (the last applied configuration against the same state) shows too, so
-    this step did not cause them (`noise_source`: "emulator read-back" or "drift").
-    `unexpected` (= not_in_plan) are predictions Terraform does not plan.
-    """
-
-    confirmed: int = 0
-    differs: int = 0
-    not_in_plan: int = 0
-    missed: list[tuple[str, str]] = field(default_factory=list)
-    predicted: int = 0
-    actual: int = 0
-    moved: list[tuple[str, str]] = field(default_factory=list)  # (from, to) by `moved`
-    noise: list[tuple[str, str]] = field(default_factory=list)
-    noise_source: str | None = None
-    #: Why no re-plan could classify the missed actions (None when it ran or was not needed).
-    noise_note: str | None = None
-
-    @property
-    def exact(self) -> bool:
-        """Every plan action predicted or named as noise, every prediction in the plan."""
-        return not (self.missed or self.differs or self.not_in_plan)
-
-
-@dataclass
-class DiffReport:
-    """Everything `tfgen diff` reports, before formatting."""
-
-    old: Loaded
-    new: Loaded
-    blueprint_changes: list[BlueprintChange]
-    resources: list[ResourceChange]
-    risks: list[Any]
-    narrative: list[Narrative]
-    plan: PlanCheck | None = None
-    #: Plan actions the prediction did not have (missed and noise), built from the plan
-    #: by tfgen.plan_review so the review shows them with their arguments and risks.
-    unpredicted: list[ResourceChange] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.blueprint_changes or self.resources)
-
-    def counts(self) -> dict[str, int]:
-        return {a: sum(1 for r in self.resources if r.action == a) for a in ACTIONS}
-
-    def module_counts(self) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {}
-        for r in self.resources:
-            out.setdefault(r.module, dict.fromkeys(ACTIONS, 0))[r.action] += 1
-        return dict(sorted(out.items()))
-
 
 def _refs(value: Any) -> Iterable[Ref]:
     if isinstance(value, Ref):
@@ -360,7 +247,6 @@ def stage_narrative(old: Stage, new: Stage) -> list[Narrative]:
 
 def build_report(old: Loaded, new: Loaded) -> DiffReport:
     """Compare two loaded sides: blueprint fields, resources, risks, story."""
-    from tfgen.risks import assess  # risks reads the report types defined here
 
     resources = compare_inventories(old.resources, new.resources)
     report = DiffReport(old, new, compare_blueprints(old.blueprint, new.blueprint), resources,
@@ -423,5 +309,6 @@ def check_plan(report: DiffReport, plan: dict[str, Any]) -> PlanCheck:
     return check
 
 
-__all__ = ["ACTIONS", "DiffReport", "Loaded", "ResourceChange", "Side", "build_report",
-           "check_plan", "diff_sides", "load_side", "parse_side"]
+__all__ = ["ACTIONS", "ArgChange", "BlueprintChange", "DiffReport", "Loaded", "Narrative",
+           "PlanCheck", "ResourceChange", "Side", "build_report", "check_plan", "diff_sides",
+           "load_side", "parse_side"]

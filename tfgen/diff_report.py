@@ -15,7 +15,9 @@ from typing import Any
 
 import click
 
-from tfgen import md_fit, userdata
+from tfgen import cost_report, md_fit, userdata
+from tfgen.diagram import from_context
+from tfgen.diagram_emit import step_markdown
 from tfgen.diff import ACTIONS, DiffReport, ResourceChange
 from tfgen.inventory import Ref, plain
 from tfgen.plan_review import check_json, noise_sentence
@@ -124,10 +126,10 @@ def to_text(report: DiffReport) -> str:
     out += ["", click.style("Risks", bold=True)]
     out += [f"  [{click.style(_KIND_TITLE[r.kind], fg=_RISK_COLOUR.get(r.kind, 'yellow'))}]"
             f" {r.subject}: {r.message}" for r in report.risks] or ["  (none found)"]
+    out += cost_report.text_lines(report)
     if report.narrative:
         out += ["", click.style("Stage narrative", bold=True)]
-        for step in report.narrative:
-            out += [f"  {step.from_stage} → {step.to_stage}: {step.text}"]
+        out += [f"  {a} → {b}: {text}" for a, b, text in cost_report.narrative(report)]
     return "\n".join(out) + "\n"
 
 
@@ -234,14 +236,23 @@ def to_markdown(report: DiffReport, limit: int = MARKDOWN_LIMIT,
             head.append(f"_{p.noise_note}_\n")
     if not report.changed and not _planned_anyway(report):
         return "\n".join(head)
+    head.append(cost_report.markdown_headline(report))
     risk_lines = [f"- **{_KIND_TITLE[r.kind]}** `{r.subject}`: {r.message}\n"
                   for r in report.risks] or ["_none found_\n"]
-    story = [(md_fit.NARRATIVE, f"**{s.from_stage} → {s.to_stage}.** {s.text}\n")
-             for s in report.narrative]
-    parts = [*_sections(report), md_fit.Section(f"Risks ({len(report.risks)})",
-                                                [(md_fit.RISKS, "".join(risk_lines))], True)]
+    story = [(md_fit.NARRATIVE, f"**{a} → {b}.** {text}\n")
+             for a, b, text in cost_report.narrative(report)]
+    cost_title, cost_blocks = cost_report.markdown_section(report)
+    parts = [*_sections(report),
+             md_fit.Section(f"Risks ({len(report.risks)})",
+                            [(md_fit.RISKS, "".join(risk_lines))], True),
+             md_fit.Section(cost_title, [(md_fit.COST, b) for b in cost_blocks], True)]
     if story:
         parts.append(md_fit.Section("Stage narrative", story))
+    # Last, and the first to go in a long report (tfgen/diagram_emit.py).
+    pictures = step_markdown(from_context(report.old.context), from_context(report.new.context))
+    if pictures:
+        parts.append(md_fit.Section("Architecture before → after",  # a legend alone: no
+                                    [(md_fit.PICTURES, "\n".join(pictures))], True))
     return md_fit.fit("\n".join(head), parts, limit, said)
 
 
@@ -274,8 +285,9 @@ def to_json_data(report: DiffReport) -> dict[str, Any]:
         "resources": [resource(c) for c in report.resources],
         "risks": [{"kind": r.kind, "subject": r.subject, "message": r.message}
                   for r in report.risks],
-        "narrative": [{"from": s.from_stage, "to": s.to_stage, "text": s.text}
-                      for s in report.narrative],
+        "narrative": [{"from": a, "to": b, "text": text}
+                      for a, b, text in cost_report.narrative(report)],
+        "cost": cost_report.json_data(report),
     }
     diffs = userdata.report_diffs(report)
     if diffs:

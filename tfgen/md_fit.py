@@ -4,10 +4,11 @@ A pull-request comment has a hard limit (GitHub refuses bodies over 65,536 chara
 see tfgen/diff_report.py). A review is a head that is always kept (summary, module
 counts, the plan check) and collapsible sections of blocks, each block a whole table or
 paragraph with a priority. When everything does not fit, the block with the lowest
-priority goes first (the later one of equals first), until the rest fits; the sections
+priority goes first (the later one of equals first), until the rest fits, and then
+whatever fits again is put back (a big block may have made room); the sections
 keep their order, a table is never cut, and a note says how many blocks were left out.
-Risks and destroys outlive added resources, which outlive user-data diffs and the stage
-narrative.
+Risks and destroys outlive added resources, which outlive user-data diffs, the stage
+narrative and, first to go, the before/after pictures.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 #: Priorities of the blocks of a review (higher is kept longer).
 RISKS = 100
 BLUEPRINT = 80
+COST = 75
 DESTROY = 70
 MISSED = 65
 UNPREDICTED = 60
@@ -24,6 +26,7 @@ CHANGE = 50
 ADD = 30
 USER_DATA = 20
 NARRATIVE = 10
+PICTURES = 5
 
 NOTE = ("\n> Truncated to stay under {limit:,} characters: {n} block(s) left out (the least "
         "important first). Run `tfgen diff --format text` (or `--format json`) for the full "
@@ -64,14 +67,21 @@ def fit(head: str, sections: list[Section], limit: int, said: int | None = None)
         return full
     order = sorted(((prio, -si, -bi) for si, s in enumerate(sections)
                     for bi, (prio, _) in enumerate(s.blocks)))
-    dropped = 0
+    gone: list[tuple[int, int]] = []
     for _, neg_si, neg_bi in order:
         keep[-neg_si].discard(-neg_bi)
-        dropped += 1
-        result = text(dropped)
-        if len(result) <= limit:
-            return result
-    return text(dropped)  # the head alone is over the limit: nothing more can go
+        gone.append((-neg_si, -neg_bi))
+        if len(text(len(gone))) <= limit:
+            break
+    # A big block that had to go may have made room: put back what fits, most important
+    # first (the reverse of the order they went in).
+    for si, bi in reversed(gone[:-1]):
+        keep[si].add(bi)
+        if len(text(len(gone) - 1)) <= limit:
+            gone.remove((si, bi))
+        else:
+            keep[si].discard(bi)
+    return text(len(gone))  # over the limit only when the head alone is
 
 
 def cut_lines(lines: list[str], limit: int, what: str) -> list[str]:
@@ -90,9 +100,11 @@ __all__ = [
     "ADD",
     "BLUEPRINT",
     "CHANGE",
+    "COST",
     "DESTROY",
     "MISSED",
     "NARRATIVE",
+    "PICTURES",
     "RISKS",
     "UNPREDICTED",
     "USER_DATA",

@@ -7,15 +7,18 @@ failed render never leaves a half-written tree.
 
 from __future__ import annotations
 
-import functools
 import traceback
-from importlib import resources
 from pathlib import Path
 
 import jinja2
 
 from tfgen.context import RenderContext
+from tfgen.diagram import from_context
+from tfgen.diagram_emit import to_mermaid
 from tfgen.errors import RenderError
+from tfgen.jinja_env import environment, normalise, templates_dir
+
+__all__ = ["GITIGNORE", "render", "templates_dir"]
 
 #: Written into every output tree: machine-local files that must never be committed
 #: (issue 10: journals, saved plans, emulator rehearsal state, Terraform's lock info).
@@ -32,39 +35,6 @@ zz_tfgen_emulator_override.tf
 """
 
 
-def templates_dir() -> Path:
-    """The directory holding `root/` and `modules/` templates (shipped as package data)."""
-    return Path(str(resources.files("tfgen.templates")))
-
-
-@functools.lru_cache(maxsize=8)
-def _environment(base: Path) -> jinja2.Environment:
-    """One environment per template directory: Jinja caches compiled templates in it."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(base)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
-    env.globals["assign"] = assign
-    return env
-
-
-def assign(name: str, value: str, width: int) -> str:
-    """`name = value` padded as `fmt` pads it: aligned only when the value is one line."""
-    if "\n" in value:
-        return f"{name} = {value}"
-    return f"{name.ljust(width)} = {value}"
-
-
-def _normalise(text: str) -> str:
-    """One newline at the end of every file, no trailing spaces: what `fmt` leaves."""
-    lines = [line.rstrip() for line in text.split("\n")]
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
 def _where(exc: BaseException) -> str:
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename.endswith(".j2"):
@@ -75,8 +45,9 @@ def _where(exc: BaseException) -> str:
 def render(ctx: RenderContext, base: Path | None = None) -> dict[str, str]:
     """All files of the root module for `ctx`, by POSIX relative path, sorted."""
     base = base or templates_dir()
-    env = _environment(base)
-    variables = ctx.template_vars()
+    env = environment(base)
+    # The root README's picture of the stage (mermaid), drawn from the same context.
+    variables = {**ctx.template_vars(), "diagram": to_mermaid(from_context(ctx))}
     jobs: list[tuple[str, str]] = []
     for template in sorted((base / "root").glob("*.j2")):
         jobs.append((f"root/{template.name}", template.name.removesuffix(".j2")))
@@ -95,7 +66,7 @@ def render(ctx: RenderContext, base: Path | None = None) -> dict[str, str]:
             raise RenderError(f"template {_where(exc)}: {exc.__class__.__name__}: {exc}") from exc
         if not text.strip():
             continue  # a template that does not apply (e.g. backend.tf without a backend)
-        files[out_path] = _normalise(text)
+        files[out_path] = normalise(text)
     for extra in ctx.files:
         files[extra.relpath] = extra.content
     files[".gitignore"] = GITIGNORE

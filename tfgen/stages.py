@@ -73,7 +73,8 @@ _INFO: dict[Stage, StageInfo] = {
         story="Growth overloaded the single database and took the whole service down. "
         "Multi-AZ keeps a synchronous standby in another AZ that takes no queries; on "
         "failure RDS promotes it and clients reconnect to the same endpoint within "
-        "minutes, without losing committed data. It costs about twice a single instance. "
+        "minutes, without losing committed data. The standby's instance-hours and storage are "
+        "billed like the primary's. "
         "Read replicas are different: asynchronous, for read load, no automatic failover.",
     ),
     Stage.STATIC_WEB: StageInfo(
