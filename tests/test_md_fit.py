@@ -50,6 +50,13 @@ def test_fit_drops_the_least_important_first_and_keeps_the_order() -> None:
     assert text.count("<details") == text.count("</details>") == 2
 
 
+def test_fit_puts_back_what_fits_after_a_big_block_went() -> None:
+    sections = [md_fit.Section("Risks", [(md_fit.RISKS, "R" * 3000 + "\n")], open=True),
+                md_fit.Section("Stage narrative", [(md_fit.NARRATIVE, "N" * 100 + "\n")])]
+    text = md_fit.fit("# head\n", sections, 1000)  # the risks can never fit
+    assert "N" * 100 in text and "R" * 100 not in text and "1 block(s) left out" in text
+
+
 def test_review_markdown_keeps_risks_when_cut_hard() -> None:
     report = diff_sides(f"{EXAMPLE}@aws", f"{EXAMPLE}@cdn")
     assert report.risks and report.narrative
