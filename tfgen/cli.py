@@ -355,6 +355,10 @@ from tfgen.cli_apply import apply, bootstrap_state, destroy, explain, plan  # no
 for _command in (plan, apply, destroy, explain, bootstrap_state):
     main.add_command(_command)
 
+from tfgen.cli_schema import schema  # noqa: E402
+
+main.add_command(schema)
+
 from tfgen.cli_multi import affected_command, plan  # noqa: E402  (this plan wraps the one above)
 
 main.add_command(affected_command)
