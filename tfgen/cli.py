@@ -359,3 +359,8 @@ for _command in (plan, apply, destroy, explain, bootstrap_state):
 from tfgen.cli_schema import schema  # noqa: E402
 
 main.add_command(schema)
+
+from tfgen.cli_multi import affected_command, plan  # noqa: E402  (this plan wraps the one above)
+
+main.add_command(affected_command)
+main.add_command(plan)
