@@ -112,9 +112,12 @@ DESCRIPTIONS: dict[str, str] = {
     "dns.zone": "Public hosted zone name (looked up by name).",
     "dns.record": "Record name inside the zone (`shop` → shop.example.com; empty for the "
     "apex).",
-    "dns.health_check": "Create a Route 53 HTTPS health check of the record. Off by default: "
-    "no record fails over on it and no alarm watches it (its `HealthCheckStatus` metric is "
-    "in us-east-1); turn it on when you add an alarm of your own (docs/cost-defaults.md).",
+    "dns.health_check": "Create a Route 53 HTTPS health check of the record, with a "
+    "CloudWatch alarm on its `HealthCheckStatus` and an SNS topic for the alarm (both in "
+    "us-east-1, where Route 53 publishes the metric; output `health_alarm_topic_arn`). Off by "
+    "default: about $1.60 a month (docs/cost-defaults.md).",
+    "dns.alarm_email": "Email address subscribed to the alarm's topic (AWS mails a "
+    "confirmation link first); needs `health_check: true`.",
     "dns.health_check_path": "Path the health check requests.",
 }
 
