@@ -79,7 +79,8 @@ DESCRIPTIONS: dict[str, str] = {
     "restart for a new instance class or engine version (a failover with Multi-AZ).",
     "database.read_replicas": "Asynchronous read replicas for read load (not a failover "
     "target), 0–5; rendered from `multi-az` up (the article's step 3).",
-    "database.db_name": "Initial database name (not for SQL Server; Oracle ≤ 8 characters).",
+    "database.db_name": "Initial database name (not for SQL Server; Oracle ≤ 8 characters; "
+    "not a word the engine reserves, e.g. `order` in MySQL, `user` in PostgreSQL).",
     "database.username": "Master user name. The password is generated and rotated by RDS in "
     "Secrets Manager — never in a file or the state.",
     "frontend.bucket_name": "S3 bucket for the front end (from `static-web`). Default: "
