@@ -62,7 +62,10 @@ def test_cost_table_names_every_default_with_a_date_and_a_source() -> None:
 def test_route53_health_check_is_opt_in(tmp_path: Path) -> None:
     inv = inventory(render_blueprint(EXAMPLE).context)
     assert not any(r.type == "aws_route53_health_check" for r in inv.values())
+    assert not any(r.module == "health_alarm" for r in inv.values())
     data = example_data()
     data["dns"]["health_check"] = True
     inv = inventory(render_blueprint(write_blueprint(tmp_path, data)).context)
     assert [r.type for r in inv.values()].count("aws_route53_health_check") == 1
+    # Issue 11 point 9: never again a check that nothing watches.
+    assert "module.health_alarm.aws_cloudwatch_metric_alarm.this" in inv

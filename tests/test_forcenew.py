@@ -29,6 +29,7 @@ def _pool() -> tuple[Inventory, ...]:
     data["database"] = {"engine": "aurora-mysql", "instance_class": "db.r6g.large",
                         "read_replicas": 1}
     data["dns"]["health_check"] = True  # opt-in since issue 11: keep its entries checked
+    data["dns"]["alarm_email"] = "ops@example.com"  # and the alarm's subscription
     folder = Path(tempfile.mkdtemp(prefix="tfgen-forcenew-"))
     out.append(inventory(render_blueprint(write_blueprint(folder, data),
                                           stage=Stage.MULTI_AZ).context))

@@ -49,6 +49,7 @@ SOURCES: dict[tuple[str, str], tuple[int, str]] = {
     ("database", "security_group_ids"): (1, ""), ("database", "subnet_ids"): (2, ""),
     ("dns", "alias_target"): (1, ""), ("dns", "health_check_path"): (1, "dns.health_check_path"),
     ("dns", "origin_alias_target"): (1, ""),
+    ("health_alarm", "alarm_email"): (1, "dns.alarm_email"),
     ("dns", "origin_record_name"): (1, "dns.zone dns.record"),
     ("dns", "record_name"): (1, "dns.zone dns.record"), ("dns", "zone_id"): (1, ""),
     ("load_balancer", "certificate_arn"): (1, ""),

@@ -47,6 +47,11 @@ def _single_nat_dev(data: dict[str, Any]) -> None:
     data["frontend"]["bucket_name"] = "shopping-mall-dev-frontend-apne2"
 
 
+def _health_alarm(data: dict[str, Any]) -> None:
+    data["dns"]["health_check"] = True
+    data["dns"]["alarm_email"] = "ops@example.com"
+
+
 def _no_domain(data: dict[str, Any]) -> None:
     data.pop("dns", None)
 
@@ -58,7 +63,8 @@ VARIANTS: dict[str, list[Mutation]] = {
     "static-web": [_stage("static-web")],
     "cdn": [_stage("cdn")],
     "three-azs-cdn": [_stage("cdn"), _three_azs],
-    "eu-west-1-multi-az": [_stage("multi-az"), _other_region],
+    # Outside us-east-1, so the health check's alarm goes through the provider alias.
+    "eu-west-1-multi-az": [_stage("multi-az"), _other_region, _health_alarm],
     "postgres-multi-az": [_stage("multi-az"), _postgres],
     "aurora-multi-az": [_stage("multi-az"), _aurora],
     "single-nat-dev-aws": [_stage("aws"), _single_nat_dev],

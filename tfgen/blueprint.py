@@ -302,10 +302,20 @@ class Cdn(_Model):
 class Dns(_Model):
     zone: Annotated[str, AfterValidator(_check_domain)]
     record: Annotated[str, AfterValidator(_check_record)] = "shop"
-    # Off by default: no record fails over on it and no alarm watches it, so by itself it
-    # only costs money (docs/cost-defaults.md).
+    # Off by default (docs/cost-defaults.md). On, it comes with a CloudWatch alarm and an
+    # SNS topic in us-east-1 (modules/health_alarm): a check nobody watches only costs money.
     health_check: bool = False
     health_check_path: ShortUrlPath = "/"
+    #: Subscribed to the alarm's topic; AWS mails a confirmation link first.
+    alarm_email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                                      max_length=254)] | None = None
+
+    @model_validator(mode="after")
+    def _email_needs_check(self) -> Dns:
+        if self.alarm_email is not None and not self.health_check:
+            raise ValueError("dns.alarm_email is set but dns.health_check is false: nothing "
+                             "would alarm; set health_check: true or drop alarm_email")
+        return self
 
 
 class Backend(_Model):

@@ -20,7 +20,7 @@ from tfgen.stages import Stage
 
 #: Child modules in the order the root module calls them.
 MODULE_ORDER = ("network", "security", "certificate", "load_balancer", "tier", "database",
-                "static_site", "cdn", "dns")
+                "static_site", "cdn", "dns", "health_alarm")
 
 
 @dataclass(frozen=True)
@@ -235,8 +235,11 @@ def build_context(bp: Blueprint, source: str, base_dir: Path | None = None,
             "record_name": fqdn,
             "create_health_check": bp.dns.health_check,
             "health_check_path": bp.dns.health_check_path,
+            "alarm_email": bp.dns.alarm_email,
         }
         modules += ["certificate", "dns"]
+        if bp.dns.health_check:
+            modules.append("health_alarm")
     defaults = {key: hcl.literal(value, 1) for key, value in values.items()}
 
     files: list[TierFile] = []

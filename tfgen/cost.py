@@ -162,6 +162,9 @@ def bill(ctx: RenderContext) -> Bill:
     if f.health_check:
         b.add("dns_health_check", "Route 53 health check (HTTPS)",
               [("route53.health_check", 1)], "1 HTTPS check of an AWS endpoint")
+        b.add("dns_health_alarm", "CloudWatch alarm on the health check (us-east-1)",
+              [("cloudwatch.alarm", 1)], "1 standard alarm; its SNS topic's few emails "
+              "($2 per 100,000) are not counted")
     if f.static_site:
         gets = S3_GETS_CDN if f.cdn else S3_GETS_WEBSITE
         b.add("s3", "S3 front-end bucket",

@@ -30,6 +30,12 @@ FORCE_NEW: dict[str, frozenset[str]] = {
                                                  "validation_record_fqdns"}),
     "aws_route53_record": frozenset({"name"}),
     "aws_route53_health_check": frozenset({"type", "request_interval"}),
+    # hashicorp/terraform-provider-aws internal/service/sns/topic.go (name: ForceNew),
+    # sns/topic_subscription.go (endpoint, protocol, topic_arn: ForceNew),
+    # cloudwatch/metric_alarm.go (alarm_name: ForceNew); read 2026-12-04.
+    "aws_sns_topic": frozenset({"name"}),
+    "aws_sns_topic_subscription": frozenset({"topic_arn", "protocol", "endpoint"}),
+    "aws_cloudwatch_metric_alarm": frozenset({"alarm_name"}),
     "aws_lb": frozenset({"name", "internal", "load_balancer_type"}),
     "aws_lb_target_group": frozenset({"name_prefix", "port", "protocol", "target_type"}),
     "aws_lb_listener": frozenset({"load_balancer_arn"}),

@@ -92,3 +92,23 @@ def dns(b: Builder, ctx: RenderContext, alb_tg: str, cdn: str | None) -> None:
         b.add(m, "aws_route53_health_check", "this", {
             "type": "HTTPS", "fqdn": d["record_name"], "port": 443,
             "resource_path": d["health_check_path"], "request_interval": 30}, 0)
+        health_alarm(b, ctx)
+
+
+def health_alarm(b: Builder, ctx: RenderContext) -> None:
+    """modules/health_alarm: the health check's alarm and its SNS topic (us-east-1)."""
+    d = ctx.values["dns"]
+    m = "health_alarm"
+    name = f"{ctx.values['name']}-{ctx.values['environment']}"
+    topic = b.add(m, "aws_sns_topic", "this", {"name": f"{name}-health"})
+    if d["alarm_email"] is not None:
+        b.add(m, "aws_sns_topic_subscription", "email", {
+            "topic_arn": Ref(topic, "arn"), "protocol": "email",
+            "endpoint": d["alarm_email"]}, 0, tagged=False)
+    b.add(m, "aws_cloudwatch_metric_alarm", "this", {
+        "alarm_name": f"{name}-health-check", "namespace": "AWS/Route53",
+        "metric_name": "HealthCheckStatus", "statistic": "Minimum", "period": 60,
+        "evaluation_periods": 1, "comparison_operator": "LessThanThreshold", "threshold": 1,
+        "treat_missing_data": "breaching",
+        "dimensions": Ref("module.dns.aws_route53_health_check.this[0]", "id"),
+        "alarm_actions": Ref(topic, "arn")})

@@ -32,6 +32,7 @@ _EC2 = "https://aws.amazon.com/ec2/pricing/on-demand/"
 _RDS = "https://aws.amazon.com/rds/mysql/pricing/"
 _RDS_MAZ = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_OnDemandDBInstances.html"
 _R53 = "https://aws.amazon.com/route53/pricing/"
+_CW = "https://aws.amazon.com/cloudwatch/pricing/"
 _CF = "https://aws.amazon.com/cloudfront/pricing/"
 _S3 = "https://aws.amazon.com/s3/pricing/"
 _EBS = "https://aws.amazon.com/ebs/pricing/"
@@ -137,6 +138,13 @@ TABLE: dict[str, dict[str, Price]] = {
                          via=_V_DOC)},
     "route53.health_check": {ALL: Price(0.50 + 1.00, "HTTPS health check-month", _R53,
                          via=_V_DOC)},
+    # CloudWatch standard-resolution metric alarm, $0.10 per alarm-month, all Regions
+    # (https://c3x.dev/resources/aws/aws_cloudwatch_metric_alarm, read 2026-12-04; the
+    # first 10 alarms of an account are in the free tier). SNS email delivery is $2 per
+    # 100,000 (https://www.factualminds.com/blog/amazon-sns-pricing-publishes-fanout-protocols/):
+    # an alarm's few mails a month cost well under a cent, so no line of their own.
+    "cloudwatch.alarm": {ALL: Price(0.10, "alarm-month", _CW,
+                         via="https://c3x.dev/resources/aws/aws_cloudwatch_metric_alarm")},
     # CloudFront, data transfer out to the internet, first 10 TB a month, by where the
     # viewers are (the page's table): US/Mexico/Canada $0.085, Europe $0.085, Hong Kong/
     # Singapore/South Korea/Taiwan/... $0.120. Request prices were not in the stored page.

@@ -79,7 +79,8 @@ DESCRIPTIONS: dict[str, str] = {
     "restart for a new instance class or engine version (a failover with Multi-AZ).",
     "database.read_replicas": "Asynchronous read replicas for read load (not a failover "
     "target), 0–5; rendered from `multi-az` up (the article's step 3).",
-    "database.db_name": "Initial database name (not for SQL Server; Oracle ≤ 8 characters).",
+    "database.db_name": "Initial database name (not for SQL Server; Oracle ≤ 8 characters; "
+    "not a word the engine reserves, e.g. `order` in MySQL, `user` in PostgreSQL).",
     "database.username": "Master user name. The password is generated and rotated by RDS in "
     "Secrets Manager — never in a file or the state.",
     "frontend.bucket_name": "S3 bucket for the front end (from `static-web`). Default: "
@@ -112,9 +113,12 @@ DESCRIPTIONS: dict[str, str] = {
     "dns.zone": "Public hosted zone name (looked up by name).",
     "dns.record": "Record name inside the zone (`shop` → shop.example.com; empty for the "
     "apex).",
-    "dns.health_check": "Create a Route 53 HTTPS health check of the record. Off by default: "
-    "no record fails over on it and no alarm watches it (its `HealthCheckStatus` metric is "
-    "in us-east-1); turn it on when you add an alarm of your own (docs/cost-defaults.md).",
+    "dns.health_check": "Create a Route 53 HTTPS health check of the record, with a "
+    "CloudWatch alarm on its `HealthCheckStatus` and an SNS topic for the alarm (both in "
+    "us-east-1, where Route 53 publishes the metric; output `health_alarm_topic_arn`). Off by "
+    "default: about $1.60 a month (docs/cost-defaults.md).",
+    "dns.alarm_email": "Email address subscribed to the alarm's topic (AWS mails a "
+    "confirmation link first); needs `health_check: true`.",
     "dns.health_check_path": "Path the health check requests.",
 }
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from tfgen import hints, regions, subnets, userdata
 from tfgen.blueprint import DEFAULT_REGION, AppTier, Blueprint, Database, Network, Tier
+from tfgen.db_name_checks import db_name_problems
 from tfgen.engines import (
     ENGINES,
     aurora_accepts,
@@ -382,14 +383,8 @@ def _database_checks(doc: Document, data: dict[str, Any], db: Database,
                           f"max_allocated_storage {db.max_allocated_storage} must be larger "
                           f"than allocated_storage {db.allocated_storage} — storage autoscaling "
                           f"grows up to it, e.g. {db.allocated_storage * 2}")
-    if "db_name" in raw and db.db_name is not None and usable(bad, "db_name"):
-        if not facts.takes_db_name:
-            yield doc.problem(("database", "db_name"),
-                              f"{db.engine} creates no database at launch — remove db_name")
-        elif len(db.db_name) > facts.db_name_max:
-            yield doc.problem(("database", "db_name"),
-                              f"{db.engine} database names have at most {facts.db_name_max} "
-                              "characters — shorten it")
+    if usable(bad, "db_name"):  # engine-dependent db_name rules: tfgen/db_name_checks.py
+        yield from db_name_problems(doc, raw, db, facts)
     multi_az = db.multi_az or (stage is not None and stage >= Stage.MULTI_AZ)
     if not usable(bad, "multi_az"):
         pass

@@ -79,6 +79,9 @@ DEFAULT_RESOURCES = [
     "aws_lb_listener_rule",
     "aws_s3_bucket_lifecycle_configuration",
     "aws_cloudwatch_log_group",
+    "aws_sns_topic",
+    "aws_sns_topic_subscription",
+    "aws_cloudwatch_metric_alarm",
 ]
 DEFAULT_DATA_SOURCES = [
     "aws_ssm_parameter",

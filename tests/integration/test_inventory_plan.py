@@ -95,6 +95,24 @@ def test_inventory_addresses_equal_a_real_plan(
     assert {tuple(a) for a in planned.values()} == {("create",)}
 
 
+def test_health_alarm_addresses_equal_a_real_plan(
+    terraform_bin: Path, tf_env: TerraformEnv, moto_endpoint: str, tmp_path: Path,
+) -> None:
+    """The health check's alarm, topic and subscription (us-east-1 alias) are planned."""
+    _hosted_zone(moto_endpoint, "example.com")
+    data = example_data()
+    data["dns"].update(health_check=True, alarm_email="ops@example.com")
+    blueprint = write_blueprint(tmp_path, data, "alarm.yaml")
+    workdir = _workdir(blueprint, Stage.AWS, tmp_path, moto_endpoint)
+    tf = Terraform(terraform_bin, workdir, tf_env, timeout=900)
+    tf.init(backend=True)
+    tf.plan(workdir / "p.tfplan")
+    planned = _planned(tf.show_json(workdir / "p.tfplan"))
+    expected = inventory(render_blueprint(blueprint, stage=Stage.AWS).context)
+    assert set(planned) == set(expected)
+    assert "module.health_alarm.aws_sns_topic_subscription.email[0]" in planned
+
+
 def test_plan_from_aws_to_multi_az_confirms_the_prediction(
     terraform_bin: Path, tf_env: TerraformEnv, moto_endpoint: str, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

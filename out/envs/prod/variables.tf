@@ -230,12 +230,14 @@ variable "dns" {
     record_name         = string
     create_health_check = bool
     health_check_path   = string
+    alarm_email         = string
   })
   default = {
     zone_name           = "example.com"
     record_name         = "shop.example.com"
     create_health_check = false
     health_check_path   = "/"
+    alarm_email         = null
   }
 
   validation {
