@@ -14,6 +14,7 @@ from typing import Any
 
 from tfgen import hcl
 from tfgen.context import RenderContext
+from tfgen.module_facts import TARGET_GROUP_PREFIX
 
 #: Stand-ins for IDs and ARNs another module would provide; shaped as the modules'
 #: `validation` blocks require (vpc-/subnet-/sg- hex, Route 53 zone IDs, us-east-1 ACM).
@@ -57,7 +58,8 @@ def module_test_inputs(ctx: RenderContext) -> dict[str, dict[str, Any]]:
             "listener_port": 80, "https_enabled": f.https,
             "certificate_arn": CERT_ARN if f.https else None,
             "target_port": front_tier["port"], "health_check_path": front_tier["health_check_path"],
-            "deletion_protection": v["deletion_protection"], "target_group_name_prefix": "pub-",
+            "deletion_protection": v["deletion_protection"],
+            "target_group_name_prefix": TARGET_GROUP_PREFIX["alb"],
             "origin_verify_enabled": f.cdn,
             "origin_verify_header": {"name": "X-Origin-Verify", "value": "test-secret"}
             if f.cdn else None,

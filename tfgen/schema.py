@@ -106,6 +106,10 @@ for _key in ("ami", "health_check_path", "user_data"):
 #: before its parser built the data. A test checks each case is accepted by the schema
 #: and refused by `tfgen validate`.
 NOT_EXPRESSIBLE: dict[str, str] = {
+    "db-name-reserved-mysql": "db_name is not a word the engine reserves, in any letter case "
+    "(ECMA-262 patterns have no case-insensitive flag; tfgen/reserved_words.py)",
+    "db-name-reserved-postgres": "db_name is not a word the engine reserves, in any letter "
+    "case (ECMA-262 patterns have no case-insensitive flag; tfgen/reserved_words.py)",
     "vpc-cidr-host-bits": "a CIDR's host bits are zero (needs arithmetic on the address)",
     "vpc-too-small-for-azs": "the VPC has room for three subnets per AZ (size vs count)",
     "subnet-outside-vpc": "explicit subnets lie inside the VPC",
