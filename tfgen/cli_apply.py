@@ -222,6 +222,15 @@ def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str 
     click.echo()
     click.echo(click.style(f"{record.blueprint} (stage {record.stage}, "
                            f"environment {record.environment})", bold=True))
+    print_review(result, problems)
+    if record.has_changes:
+        click.echo(next_step)
+    raise SystemExit(code)
+
+
+def print_review(result: PlanResult, problems: list[str]) -> None:
+    """The text review of one plan: tfgen's review (or Terraform's list), then problems."""
+    record = result.record
     if result.review is None:
         if result.review_note:
             click.echo(result.review_note)
@@ -235,9 +244,6 @@ def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str 
                       else "no changes: the infrastructure matches the blueprint."))
     for problem in problems:
         click.echo(click.style("tfgen: ", fg="red", bold=True) + problem)
-    if record.has_changes:
-        click.echo(next_step)
-    raise SystemExit(code)
 
 
 def _exit_for(exc: ApplyFailed) -> None:

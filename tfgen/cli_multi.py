@@ -22,15 +22,13 @@ import click
 
 from tfgen.affected import AffectedReport, affected
 from tfgen.cli_apply import (
-    FIRST_APPLY,
     MAX_CHARS,
-    counts_line,
     markdown_comment,
-    print_changes,
+    print_review,
     terraform_options,
 )
 from tfgen.cli_apply import plan as plan_one
-from tfgen.diff_report import to_json_data, to_text
+from tfgen.diff_report import to_json_data
 from tfgen.errors import EXIT_CONSENT, EXIT_FAILURE, EXIT_INVALID, EXIT_MISMATCH, TfgenError
 from tfgen.plan_review import plan_outcome
 from tfgen.rehearsal import wants_moto
@@ -218,19 +216,7 @@ def _env_text(env: _Env) -> None:
         return
     record = result.record
     click.echo(f"stage {record.stage}, environment {record.environment}")
-    if result.review is None:
-        if result.review_note:
-            click.echo(result.review_note)
-        print_changes(record.change_list())
-    else:
-        if result.first_apply:
-            click.echo(FIRST_APPLY)
-        click.echo(to_text(result.review), nl=False)
-        click.echo(click.style("Terraform: ", bold=True)
-                   + (counts_line(record.change_list()) if record.has_changes
-                      else "no changes: the infrastructure matches the blueprint."))
-    for problem in env.problems:
-        click.echo(click.style("tfgen: ", fg="red", bold=True) + problem)
+    print_review(result, env.problems)
     if record.has_changes and record.applicable:
         click.echo(f"Saved plan: {result.plan_file}\nReview it, then: tfgen apply "
                    f"{env.path.as_posix()}")
