@@ -47,6 +47,7 @@ def _environment(base: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        auto_reload=False,  # package data does not change mid-run: no stat per template use
     )
     env.globals["assign"] = assign
     return env
@@ -72,21 +73,24 @@ def _where(exc: BaseException) -> str:
     return getattr(exc, "name", None) or "a template"
 
 
+@functools.lru_cache(maxsize=64)
+def _jobs(base: Path, folder: str, out_prefix: str) -> tuple[tuple[str, str], ...]:
+    """(template, output path) for each template in `folder`, listed once per run."""
+    return tuple((f"{folder}/{t.name}", f"{out_prefix}{t.name.removesuffix('.j2')}")
+                 for t in sorted((base / folder).glob("*.j2")))
+
+
 def render(ctx: RenderContext, base: Path | None = None) -> dict[str, str]:
     """All files of the root module for `ctx`, by POSIX relative path, sorted."""
     base = base or templates_dir()
     env = _environment(base)
     variables = ctx.template_vars()
-    jobs: list[tuple[str, str]] = []
-    for template in sorted((base / "root").glob("*.j2")):
-        jobs.append((f"root/{template.name}", template.name.removesuffix(".j2")))
+    jobs = list(_jobs(base, "root", ""))
     for module in ctx.modules:
         folder = base / "modules" / module
         if not folder.is_dir():
             raise RenderError(f"module '{module}' has no templates in {folder}")
-        for template in sorted(folder.glob("*.j2")):
-            jobs.append((f"modules/{module}/{template.name}",
-                         f"modules/{module}/{template.name.removesuffix('.j2')}"))
+        jobs.extend(_jobs(base, f"modules/{module}", f"modules/{module}/"))
     files: dict[str, str] = {}
     for template_name, out_path in jobs:
         try:
