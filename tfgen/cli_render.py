@@ -18,7 +18,7 @@ import click
 from tfgen import textdiff
 from tfgen.errors import EXIT_CHANGES, BlueprintInvalid
 from tfgen.outdir import require_directory
-from tfgen.output import apply_write, check_tree, confine, plan_write
+from tfgen.output import WritePlan, apply_writes, check_tree, confine, plan_write
 from tfgen.project import (
     Rendered,
     default_out_dir,
@@ -112,6 +112,7 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
     if show_diff is None:  # by default only where a person reads it
         show_diff = fmt == "text" and _stdout_is_terminal()
     stale = False
+    plans: list[WritePlan] = []
     for item in rendered:  # refuse a bad output directory before writing anything
         confine(item.out_dir, (Path.cwd(), project_root(item.path) or Path.cwd()))
         require_directory(item.out_dir, _show(item.out_dir))
@@ -131,11 +132,12 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
                  "conflicts": sorted([e.path for e in plan.edited] + plan.foreign),
                  "interrupted_write_finished": plan.pending,
                  "what_if": item.what_if.cli_note() if item.what_if else None}
-        if not dry_run:
-            apply_write(plan, force=force)
+        plans.append(plan)
         diffs.append(_diffs(item, [*plan.create, *plan.update, *plan.delete])
                      if show_diff and dry_run else [])
         report.append(entry)
+    if plans and not dry_run:  # all trees at once: a few filesystem syncs, not one per file
+        apply_writes(plans, force=force)
     if fmt == "json":
         for result, found in zip(report, diffs, strict=True):
             if show_diff:
