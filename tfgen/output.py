@@ -69,6 +69,7 @@ from tfgen.output_plan import (
     read_journal,
     read_manifest,
     read_pristine,
+    unchanged_since,
 )
 
 __all__ = [
@@ -176,6 +177,9 @@ def apply_writes(plans: Sequence[WritePlan], *, force: bool = False) -> None:
                 stack.enter_context(outguard.output_lock(plan.directory))
             current = []
             for plan in batch:
+                if unchanged_since(plan):  # a no-op that still holds: nothing to read again
+                    current.append(plan)
+                    continue
                 recover(plan.directory)
                 now = plan_write(plan.directory, plan.files)  # the disk as it is, locked
                 if _refused(now, force):

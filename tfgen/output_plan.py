@@ -7,8 +7,11 @@ everything here, so callers keep importing from there.
 from __future__ import annotations
 
 import difflib
+import errno
 import hashlib
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +59,8 @@ class WritePlan:
     stray: list[str] = field(default_factory=list)
     #: An interrupted earlier write that the next write completes first.
     pending: bool = False
+    #: How each file read (and the manifest) looked (see :func:`unchanged_since`).
+    seen: dict[str, Seen] = field(default_factory=dict)
 
     @property
     def changes(self) -> bool:
@@ -169,14 +174,51 @@ def _safe_target(directory: Path, relpath: str, checked: set[Path] | None = None
 
 # --- planning ----------------------------------------------------------------------------
 
+NOT_REGULAR = "\0not a regular file"
+#: How a file looked when read: inode, size, mtime and ctime (ns). tfgen replaces files by
+#: renaming, so a file it rewrote has a new inode; an edit changes size or times.
+Seen = tuple[int, int, int, int]
+
+
 def _on_disk(target: Path) -> str | None:
     """The text of a regular file, or None when absent; directories and links are foreign."""
-    if target.is_symlink() or (target.exists() and not target.is_file()):
-        return "\0not a regular file"
+    return _read_regular(target)[0]
+
+
+def _read_regular(target: Path) -> tuple[str | None, Seen | None]:
+    """`_on_disk` with how the file looked, in one open (O_NOFOLLOW: a link is foreign;
+    O_NONBLOCK: a FIFO planted in a clone cannot hang the read)."""
     try:
-        return target.read_text(encoding="utf-8", errors="replace")
+        fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EISDIR, errno.ENXIO):
+            return NOT_REGULAR, None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return NOT_REGULAR, None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read()
+    finally:
+        os.close(fd)
+    text = data.decode("utf-8", errors="replace")
+    if "\r" in text:  # what read_text's universal newlines did
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def seen_now(directory: Path, relpath: str) -> Seen | None:
+    """How `directory/relpath` looks now (lstat), or None when absent or not a file."""
+    try:
+        info = (directory / relpath).lstat()
     except FileNotFoundError:
         return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def plan_write(directory: Path, files: dict[str, str]) -> WritePlan:
@@ -190,6 +232,9 @@ def plan_write(directory: Path, files: dict[str, str]) -> WritePlan:
     if emulator.leftover(directory) is not None:
         plan.stray.append(emulator.OVERRIDE_FILE)
     manifest = pending.manifest if pending else read_manifest(directory)
+    manifest_seen = seen_now(directory, MANIFEST)
+    if manifest_seen is not None:
+        plan.seen[MANIFEST] = manifest_seen
     written = pending.write if pending else {}
     gone = set(pending.delete) if pending else set()
 
@@ -200,7 +245,9 @@ def plan_write(directory: Path, files: dict[str, str]) -> WritePlan:
             return written[relpath]
         if relpath in gone:
             return None
-        text = _on_disk(_safe_target(directory, relpath, checked))
+        text, seen = _read_regular(_safe_target(directory, relpath, checked))
+        if seen is not None:
+            plan.seen[relpath] = seen
         return None if text is None else digest(text)
 
     for relpath, text in files.items():
@@ -228,6 +275,21 @@ def plan_write(directory: Path, files: dict[str, str]) -> WritePlan:
             continue
         plan.delete.append(relpath)
     return plan
+
+
+def unchanged_since(plan: WritePlan) -> bool:
+    """Whether a plan that changes nothing still holds: every file it read looks the same.
+
+    Lets a no-op write skip reading the tree a second time under the lock (issue 13). Only
+    for plans that write nothing, so a change this misses (an in-place edit keeping size,
+    inode and both times) can at worst delay its own detection to the next run.
+    """
+    if plan.changes or plan.conflicts or MANIFEST not in plan.seen:
+        return False
+    if (plan.directory / TXN).exists():
+        return False
+    return all(seen_now(plan.directory, relpath) == seen
+               for relpath, seen in plan.seen.items())
 
 
 def _edit_diff(relpath: str, manifest: dict[str, str], directory: Path) -> str:
