@@ -168,3 +168,18 @@ def test_a_journal_staged_by_an_older_tfgen_is_finished(tmp_path: Path) -> None:
     assert recover(out)
     assert (out / "modules" / "b" / "main.tf").read_text() == NEW["modules/b/main.tf"]
     assert not (out / TXN).exists()
+
+
+def test_a_no_op_plan_is_re_checked_when_the_tree_changed_since(tmp_path: Path) -> None:
+    """The no-op fast path (output_plan.unchanged_since) never hides an edit made between
+    planning and writing: the write re-plans under the lock and refuses."""
+    from tfgen.errors import OutputConflict
+    from tfgen.output_plan import unchanged_since
+    out = tmp_path / "out"
+    apply_writes([plan_write(out, NEW)])
+    plan = plan_write(out, NEW)
+    assert not plan.changes and unchanged_since(plan)
+    (out / "main.tf").write_text(NEW["main.tf"] + "# mine\n")  # edited after planning
+    assert not unchanged_since(plan)
+    with pytest.raises(OutputConflict, match=r"edited by hand: main\.tf"):
+        apply_writes([plan])
