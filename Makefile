@@ -7,7 +7,12 @@ BIN    := $(VENV)/bin
 CHECKOV_VERSION ?= 3.3.30
 CHECKOV_VENV    ?= .venv-checkov
 
-.PHONY: install example test lint golden bench clean checkov
+# yaml-language-server (npm) for tests/integration/test_schema_clients.py, project-local.
+# 1.25.0: the newest release that runs on Node.js 20 (2.0.0 requires Node.js >= 22.13).
+YLS_VERSION ?= 1.25.0
+NODE_DIR    ?= .node
+
+.PHONY: install example test lint golden bench clean checkov graphviz yaml-language-server
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +39,14 @@ $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
 ## checkov in its own venv; tests/integration/test_checkov.py finds it there.
 checkov: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
+$(NODE_DIR)/.installed-yls-$(YLS_VERSION):
+	command -v npm >/dev/null 2>&1 || { apt-get update && apt-get install -y --no-install-recommends nodejs npm; }
+	npm install --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error 'yaml-language-server@$(YLS_VERSION)'
+	touch $@
+
+## yaml-language-server in .node/ (Node.js from apt-get when missing); the LSP test drives it.
+yaml-language-server: $(NODE_DIR)/.installed-yls-$(YLS_VERSION)
+
 ## Install and render the example blueprint into out/shopping-mall/ (no AWS account needed).
 example: $(BIN)/.installed-runtime
 	$(BIN)/tfgen render blueprints/shopping-mall.yaml
@@ -42,8 +55,13 @@ lint: install
 	$(BIN)/ruff check tfgen tests tools bench
 	$(BIN)/mypy
 
+## graphviz's `dot` (`tfgen diagram --format svg|png`, tests/test_diagram.py): the Debian
+## package, installed only when `dot` is missing (CI runs as root; elsewhere use sudo).
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq graphviz; }
+
 ## The whole suite: lint, types, out/ up to date, unit + golden + CLI + terraform + moto tests.
-test: lint checkov
+test: lint checkov graphviz yaml-language-server
 	$(BIN)/tfgen render --check
 	$(BIN)/pytest
 
@@ -55,4 +73,4 @@ bench: install
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) $(NODE_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -60,9 +60,15 @@ class Outcome:
     errors: str
 
 
+def _documentation(path: str) -> bool:
+    """Files `terraform test` in the root never reads: READMEs and the child modules'
+    own tests (whose variables carry the blueprint's values, issue 14)."""
+    return path.endswith("README.md") or (path.startswith("modules/") and "/tests/" in path)
+
+
 def _group_key(files: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, v) for k, v in files.items()
-                        if k not in ("variables.tf", "README.md")))
+                        if k != "variables.tf" and not _documentation(k)))
 
 
 def plan_many(blueprints: dict[str, Path], workdir: Path, terraform: Path,

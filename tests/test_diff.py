@@ -211,7 +211,7 @@ def test_engine_change_replaces_the_database_with_data_loss(tmp_path: Path) -> N
 def test_text_order_and_no_colour_when_not_a_terminal() -> None:
     out = _run(f"{BP}@static-web", f"{BP}@cdn").output
     heads = ["Summary:", "Blueprint changes", "Infrastructure changes", "Risks",
-             "Stage narrative"]
+             "Monthly cost (estimate)", "Stage narrative"]
     positions = [out.index(h) for h in heads]
     assert positions == sorted(positions)
     assert "\x1b[" not in out
@@ -221,7 +221,8 @@ def test_markdown_summary_first_and_details_collapsed() -> None:
     md = to_markdown(_diff("multi-az", "static-web"))
     assert md.startswith("### tfgen diff:")
     assert md.index("to destroy**") < md.index("<details>")
-    assert md.count("<details") == md.count("</details>") == 4
+    # blueprint, infrastructure, risks, cost, narrative, architecture pictures
+    assert md.count("<details") == md.count("</details>") == 6
     assert len(md) < MARKDOWN_LIMIT
 
 

@@ -5,12 +5,14 @@ grant — each checked in the rendered code or the review, not just in the table
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import EXAMPLE, example_data, write_blueprint
 from tfgen import engines
+from tfgen.blueprint import Engine
 from tfgen.diff import diff_sides
 from tfgen.errors import BlueprintInvalid
 from tfgen.project import render_blueprint
@@ -145,3 +147,33 @@ def test_null_guards_in_validations_do_not_rely_on_short_circuit() -> None:
            if "condition" in line and "== null ||" in line
            and not line.split("== null ||", 1)[1].lstrip().startswith(("can(", "try("))]
     assert bad == []
+
+
+def test_review_warns_that_enrolment_cannot_change_in_place() -> None:
+    """A database created before tfgen rendered engine_lifecycle_support was enrolled by the
+    API default; the first plan with tfgen's value is an in-place update AWS does not
+    allow (RDS user guide, extended-support.html; terraform-provider-aws#44552)."""
+    from tfgen.diff import ArgChange, ResourceChange
+    from tfgen.inventory import Resource
+    from tfgen.risks import change_risks
+
+    args = {"identifier": "mall-db", "engine": "mysql",
+            "engine_lifecycle_support": "open-source-rds-extended-support-disabled"}
+    change = ResourceChange(
+        address=DB, type="aws_db_instance", module="database", action="change",
+        changes=[ArgChange("engine_lifecycle_support", "open-source-rds-extended-support",
+                           "open-source-rds-extended-support-disabled", False)],
+        old=Resource("aws_db_instance", "database",
+                     {**args, "engine_lifecycle_support": "open-source-rds-extended-support"}),
+        new=Resource("aws_db_instance", "database", args))
+    messages = [r.message for r in change_risks(change) if r.kind == "licence"]
+    assert messages and "only at create or restore" in messages[0]
+    unchanged = ResourceChange(address=DB, type="aws_db_instance", module="database",
+                               action="change", changes=[ArgChange("instance_class", "a", "b",
+                                                                   False)],
+                               old=change.new, new=change.new)
+    assert not [r for r in change_risks(unchanged) if "restore" in r.message]
+
+
+def test_the_blueprint_accepts_exactly_the_engines_tfgen_has_facts_for() -> None:
+    assert set(typing.get_args(Engine)) == set(engines.ENGINES)

@@ -102,3 +102,22 @@ def test_cli_on_shipped_dev_environment(monkeypatch: pytest.MonkeyPatch) -> None
     assert field["overrides"][0]["value"] == "per-az"
     text = CliRunner().invoke(main, ["explain", "blueprints/envs/dev.yaml"]).output
     assert "(default)" in text and "database.instance_class" in text
+
+
+def test_null_defaults_show_the_effective_value(layered: Path) -> None:
+    """Issue 14: `null (default)` hid what the stage, engine or a derivation decides."""
+    entries = {e.path: e for e in explain(layered, display="top.yaml")}
+    assert (entries["database.multi_az"].value, entries["web.enabled"].value) == (True, False)
+    assert "stage cdn" in (entries["database.multi_az"].decided_by or "")
+    assert entries["database.engine_version"].value == "8.4"
+    assert entries["frontend.bucket_name"].value == "mall-dev-frontend"
+    assert entries["backend"].value == "local"
+    subnets = entries["network.subnets"].value
+    assert subnets["ap-northeast-2a"]["public"].endswith("/24")
+    assert entries["database.instance_class"].decided_by is None  # set, not decided
+
+
+def test_cli_text_never_prints_null_default_for_a_decided_field(layered: Path) -> None:
+    text = CliRunner().invoke(main, ["explain", str(layered), "database.multi_az"]).output
+    assert text.split()[:2] == ["database.multi_az", "true"], text
+    assert "(default: stage cdn" in text

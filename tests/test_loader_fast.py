@@ -24,6 +24,7 @@ EXTRA = {
     "unclosed": "name: 'shop\n",
     "colon": "name: a: b\n",
     "control": "name: a\x07b\n",
+    "yaml11-bool": "name: shop\ndeletion_protection: yes\nx: 'no'\n",
 }
 
 

@@ -1,4 +1,4 @@
-"""Writing out/: the manifest rules, --dry-run, confinement, and crash safety under kill -9.
+"""Writing out/: the manifest rules, --dry-run, symlinks, and crash safety under kill -9.
 
 The crash tests use the hook documented in tfgen/output.py: `TFGEN_TEST_CRASH_AFTER=N`
 makes the writer SIGKILL itself right after its N-th file operation. The in-process
@@ -183,7 +183,9 @@ def test_dry_run_touches_nothing(project: Path) -> None:
     before = state()
     result = runner.invoke(main, ["render", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "would write 8 new, 4 changed" in result.output and "+ modules/cdn/main.tf" \
+    # 12 new: the cdn and static_site modules (4 .tf, a README and a test each); 9 changed:
+    # root files, and module tests whose variables follow the stage.
+    assert "would write 12 new, 9 changed" in result.output and "+ modules/cdn/main.tf" \
         in result.output
     assert "! outputs.tf: edited by hand" in result.output
     assert state() == before
@@ -203,25 +205,7 @@ def test_generated_files_get_ordinary_permissions(tmp_path: Path,
 
 # --- output confinement ------------------------------------------------------------------
 
-@pytest.mark.parametrize("out", ["../elsewhere", "build/../../elsewhere"])
-def test_out_with_dotdot_is_refused(project: Path, out: str) -> None:
-    result = CliRunner().invoke(main, ["render", "--out", out])
-    assert result.exit_code == 2
-    assert f"output directory {out}: '..' is not allowed" in result.output
-    assert not (project.parent / "elsewhere").exists()
-
-
-def test_absolute_out_outside_the_project_is_refused(project: Path,
-                                                     tmp_path_factory: pytest.TempPathFactory
-                                                     ) -> None:
-    elsewhere = tmp_path_factory.mktemp("elsewhere") / "x"
-    result = CliRunner().invoke(main, ["render", "--out", str(elsewhere)])
-    assert result.exit_code == 2
-    assert f"output directory {elsewhere} is {elsewhere}, outside {project}" in result.output
-    assert not elsewhere.exists()
-    inside = CliRunner().invoke(main, ["render", "--out", str(project / "build" / "a")])
-    assert inside.exit_code == 0, inside.output
-
+# (where --out may point, and the typo guard: tests/test_out_anywhere.py)
 
 def test_symlinked_output_directory_is_refused(project: Path,
                                                tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -260,10 +260,6 @@ class AppTier(Tier):
     health_check_path: UrlPath = "/health"
 
 
-ENGINES = (
-    "mysql", "mariadb", "postgres", "oracle-se2", "oracle-ee", "sqlserver-ex",
-    "sqlserver-web", "sqlserver-se", "sqlserver-ee", "aurora-mysql", "aurora-postgresql",
-)
 Engine = Literal[
     "mysql", "mariadb", "postgres", "oracle-se2", "oracle-ee", "sqlserver-ex",
     "sqlserver-web", "sqlserver-se", "sqlserver-ee", "aurora-mysql", "aurora-postgresql",

@@ -56,8 +56,11 @@ COMMANDS: dict[str, LazyCommand] = {
     "destroy": LazyCommand("tfgen.cli_apply", "destroy",
                            "Destroy everything in BLUEPRINT's state."),
     "diff": LazyCommand("tfgen.cli_diff", "diff",
-                        "Explain what changes between two blueprints: resources, risks, stage "
-                        "story."),
+                        "Explain what changes between two blueprints: resources, risks, cost, "
+                        "stage story."),
+    "diagram": LazyCommand("tfgen.cli_diagram", "diagram",
+                           "Draw the architecture of a blueprint's stage, from the values "
+                           "tfgen renders."),
     "explain": LazyCommand("tfgen.cli_apply", "explain",
                            "Show the merged value of FIELD (or every field) and the file:line "
                            "it came from."),
@@ -66,6 +69,9 @@ COMMANDS: dict[str, LazyCommand] = {
                         "review it."),
     "render": LazyCommand("tfgen.cli_render", "render",
                           "Render blueprints into Terraform root modules."),
+    "schema": LazyCommand("tfgen.cli_schema", "schema",
+                          "Print the blueprint's JSON Schema (draft 2020-12), generated from "
+                          "the model."),
     "stages": LazyCommand("tfgen.cli_render", "stages",
                           "Show the architecture ladder, one stage per line."),
     "validate": LazyCommand("tfgen.cli_render", "validate",

@@ -14,13 +14,16 @@ from typing import Any, TypeVar
 
 import click
 
+from tfgen.cli_rehearse import run_rehearsal
 from tfgen.diff_report import to_json_data, to_markdown, to_text
 from tfgen.errors import EXIT_FAILURE
 from tfgen.explain import Entry
 from tfgen.explain import explain as explain_fields
-from tfgen.output import apply_write, confine, plan_write
+from tfgen.outdir import check_out_dir
+from tfgen.output import apply_write, plan_write
 from tfgen.plan_review import plan_outcome
 from tfgen.project import default_out_dir, source_name
+from tfgen.rehearsal import emulator_runner, wants_moto
 from tfgen.stages import STAGE_CHOICES
 from tfgen.state_backend import bootstrap_out_dir, render_bootstrap
 from tfgen.terraform import TerraformInterrupted
@@ -51,9 +54,12 @@ def _terraform_options(func: F) -> F:
                           "out/<blueprint path under blueprints/>."),
         click.option("--terraform", "terraform", metavar="PATH", default=None,
                      help="The terraform binary (default: $TFGEN_TERRAFORM, then PATH)."),
-        click.option("--emulator", metavar="URL", default=None,
+        click.option("--emulator", metavar="URL|moto", default=None,
                      help="Rehearse against a local AWS emulator (moto, LocalStack) at URL: "
-                          "a temporary, clearly marked provider override is added and removed."),
+                          "a temporary, clearly marked provider override is added and "
+                          "removed. The word `moto` starts one for this command (pip install "
+                          "'tfgen[emulator]'); apply/destroy then rehearse plan, apply and "
+                          "destroy in it."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -153,6 +159,7 @@ def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str 
       tfgen plan blueprints/envs/dev.yaml --stage multi-az
       tfgen plan blueprints/envs/dev.yaml --format markdown > review.md
       tfgen plan blueprints/envs/dev.yaml --emulator http://localhost:5000
+      tfgen plan blueprints/envs/dev.yaml --emulator moto   # starts and stops moto
       # static-web -> multi-az retires the S3 site bucket: consent to it
       tfgen plan blueprints/envs/dev.yaml --stage multi-az \\
           --allow-destroy module.static_site.aws_s3_bucket.this
@@ -162,13 +169,17 @@ def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str 
         runner = Runner(terraform=terraform, emulator=emulator,
                         on_line=lambda line: click.echo(line, err=True),
                         progress=runner.progress)
-    result = run_plan(Path(blueprint), out_dir=Path(out_dir) if out_dir else None,
-                      stage=stage, runner=runner, allow_destroy=allow_destroy)
+    with emulator_runner(runner, Path(blueprint), stage) as runner:
+        result = run_plan(Path(blueprint), out_dir=Path(out_dir) if out_dir else None,
+                          stage=stage, runner=runner, allow_destroy=allow_destroy)
     record = result.record
     code, problems = plan_outcome(result)
     next_step = (f"Saved plan: {result.plan_file}\n"
                  f"Review it, then: tfgen apply {blueprint}"
                  + (f" --out {out_dir}" if out_dir else ""))
+    if wants_moto(emulator):
+        next_step = (f"moto stopped with this command: `tfgen apply {blueprint} --emulator "
+                     "moto` rehearses plan, apply and destroy in one go")
     if not record.applicable:
         next_step = (f"Saved for review only: {result.plan_file} cannot be applied "
                      f"(exit {code}).")
@@ -236,7 +247,11 @@ def apply(blueprint: str, out_dir: str | None, terraform: str | None, emulator: 
     Examples:
       tfgen apply blueprints/envs/dev.yaml
       tfgen apply blueprints/envs/dev.yaml --auto-approve
+      tfgen apply blueprints/envs/dev.yaml --emulator moto   # plan+apply+destroy on moto
     """
+    if wants_moto(emulator):
+        run_rehearsal(blueprint, out_dir, _runner(terraform, emulator))
+        return
     def confirm(record: PlanRecord) -> bool:
         _print_changes(record.change_list())
         return click.confirm(f"Apply this plan to {record.name}-{record.environment} "
@@ -268,7 +283,11 @@ def destroy(blueprint: str, out_dir: str | None, terraform: str | None, emulator
 
     Environments with `prod` in their name need the name typed (or --confirm-environment
     NAME); others a yes/no unless --auto-approve. Needs `deletion_protection: false`.
+    With `--emulator moto`: the same rehearsal as `apply --emulator moto`.
     """
+    if wants_moto(emulator):
+        run_rehearsal(blueprint, out_dir, _runner(terraform, emulator))
+        return
     def confirm(name: str, environment: str) -> bool:
         if needs_typed_confirmation(environment):
             if confirm_environment is not None:
@@ -299,7 +318,7 @@ def _show(value: Any) -> str:
 def _entry_json(entry: Entry) -> dict[str, Any]:
     return {"field": entry.path, "value": entry.value,
             "source": str(entry.origin) if entry.origin else None,
-            "default": entry.origin is None,
+            "default": entry.origin is None, "decided_by": entry.decided_by,
             "overrides": [{"source": str(o), "value": v} for o, v in entry.overridden]}
 
 
@@ -325,7 +344,8 @@ def explain(blueprint: str, field: str | None, fmt: str) -> None:
         return
     width = min(max((len(e.path) for e in entries), default=0), 40)
     for entry in entries:
-        where = str(entry.origin) if entry.origin else click.style("(default)", dim=True)
+        where = str(entry.origin) if entry.origin else click.style(
+            f"(default: {entry.decided_by})" if entry.decided_by else "(default)", dim=True)
         click.echo(f"{entry.path.ljust(width)}  {_show(entry.value)}  {where}")
         for origin, value in entry.overridden:
             click.echo(f"{'':{width}}    overrides {_show(value)} from {origin}")
@@ -355,7 +375,7 @@ def bootstrap_state(blueprint: str, out_dir: str | None, force: bool) -> None:
     if target is None and bp.backend is not None:
         target = bootstrap_out_dir(default_out_dir(path), bp)
     module = render_bootstrap(bp, source_name(path), target or Path())
-    confine(module.out_dir, (Path.cwd(),))
+    check_out_dir(module.out_dir, given=out_dir is not None, roots=(Path.cwd(),), force=force)
     apply_write(plan_write(module.out_dir, module.files), force=force)
     click.echo(f"wrote the state-bucket module for {module.bucket} to {module.out_dir}\n"
                f"next: terraform -chdir={module.out_dir} init && "

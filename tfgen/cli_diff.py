@@ -6,14 +6,14 @@ happen only here and in cli.py (the library returns a report).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from tfgen.diff import check_plan, diff_sides
 from tfgen.diff_report import render_report
-from tfgen.errors import EXIT_CHANGES, InputError
+from tfgen.errors import EXIT_CHANGES
+from tfgen.plan_file import load_plan_json
 from tfgen.plan_json import managed
 from tfgen.plan_review import add_unpredicted
 
@@ -32,7 +32,7 @@ from tfgen.plan_review import add_unpredicted
 @click.pass_context
 def diff(ctx: click.Context, old: str, new: str, fmt: str, exit_code: bool,
          plan_file: str | None) -> None:
-    """Explain what changes between two blueprints: resources, risks, stage story.
+    """Explain what changes between two blueprints: resources, risks, cost, stage story.
 
     Each side is a blueprint PATH, PATH@STAGE (render at another stage) or REV:PATH
     (the file at a git revision, PATH relative to the repository root).
@@ -43,14 +43,13 @@ def diff(ctx: click.Context, old: str, new: str, fmt: str, exit_code: bool,
       tfgen diff main:blueprints/shopping-mall.yaml blueprints/shopping-mall.yaml --format markdown
       tfgen diff old.yaml new.yaml --exit-code     # CI: 0 no changes, 3 changes
 
+    The monthly cost of the step is an estimate from a dated price table (docs/cost.md).
+
     Exit codes: 0 ok (or no changes), 3 changes (--exit-code), 1 error, 2 invalid input.
     """
     report = diff_sides(old, new)
     if plan_file is not None:
-        try:
-            plan = json.loads(Path(plan_file).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(f"--plan {plan_file}: cannot read JSON ({exc})") from exc
+        plan = load_plan_json(Path(plan_file), plan_file)
         check_plan(report, plan)
         add_unpredicted(report, managed(plan, strict=False))
     click.echo(render_report(report, fmt), nl=False)

@@ -17,8 +17,8 @@ import click
 
 from tfgen import textdiff
 from tfgen.errors import EXIT_CHANGES, BlueprintInvalid
-from tfgen.outdir import require_directory
-from tfgen.output import WritePlan, apply_writes, check_tree, confine, plan_write
+from tfgen.outdir import check_out_dir
+from tfgen.output import WritePlan, apply_writes, check_tree, plan_write
 from tfgen.project import (
     Rendered,
     default_out_dir,
@@ -114,8 +114,9 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
     stale = False
     plans: list[WritePlan] = []
     for item in rendered:  # refuse a bad output directory before writing anything
-        confine(item.out_dir, (Path.cwd(), project_root(item.path) or Path.cwd()))
-        require_directory(item.out_dir, _show(item.out_dir))
+        check_out_dir(item.out_dir, given=out_dir is not None,
+                      roots=(Path.cwd(), project_root(item.path) or Path.cwd()),
+                      force=force or check)
     for item in rendered:
         if check:
             differing = check_tree(item.out_dir, item.files)

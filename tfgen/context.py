@@ -15,6 +15,7 @@ from tfgen import hcl, state_backend, subnets, userdata
 from tfgen.blueprint import Blueprint, Tier, refuse_hidden
 from tfgen.engines import ENGINES, LIFECYCLE_DISABLED
 from tfgen.errors import InputError
+from tfgen.module_facts import template_facts
 from tfgen.stages import Stage
 
 #: Child modules in the order the root module calls them.
@@ -84,6 +85,7 @@ class RenderContext:
             "backend": self.backend,
             "required_version": self.required_version,
             "what_if": self.what_if,
+            **template_facts(),
         }
 
 

@@ -15,23 +15,31 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tfgen.blueprint import Blueprint
 from tfgen.context import RenderContext, build_context
+from tfgen.diff_model import (
+    ACTIONS,
+    ArgChange,
+    BlueprintChange,
+    DiffReport,
+    Loaded,
+    PlanCheck,
+    ResourceChange,
+    Side,
+)
 from tfgen.errors import InputError
 from tfgen.forcenew import forces_replacement
-from tfgen.inventory import Inventory, Ref, Resource, inventory
+from tfgen.inventory import Inventory, Ref, inventory
 from tfgen.loader import parse_document
+from tfgen.narrative import Narrative, stage_narrative
 from tfgen.plan_json import managed
 from tfgen.project import project_root, source_name
-from tfgen.stages import STAGE_CHOICES, Stage, parse_stage
+from tfgen.risks import assess
+from tfgen.stages import STAGE_CHOICES, parse_stage
 from tfgen.validate import load_blueprint, validate_document
-
-#: Actions in the order the report lists them.
-ACTIONS = ("add", "change", "replace", "destroy")
 
 #: What Terraform shows for a value it learns only during apply.
 KNOWN_AFTER_APPLY = "(known after apply)"
@@ -42,16 +50,6 @@ UPDATE_SENSITIVE = frozenset({"latest_version"})
 
 
 # --- sides -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Side:
-    """One side of a diff as the user wrote it: `PATH`, `PATH@STAGE` or `REV:PATH`."""
-
-    text: str
-    path: str
-    stage: Stage | None = None
-    revision: str | None = None
-
 
 def parse_side(text: str) -> Side:
     """Split `REV:PATH@STAGE`; a name that exists as a file is always a plain path."""
@@ -72,17 +70,6 @@ def parse_side(text: str) -> Side:
             raise InputError(f"'{text}': write a git revision as REV:PATH, e.g. "
                              "main:blueprints/shopping-mall.yaml")
     return Side(text, rest, stage, revision)
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """A side loaded, validated and reduced to its resources."""
-
-    side: Side
-    label: str
-    blueprint: Blueprint
-    context: RenderContext
-    resources: Inventory
 
 
 def load_side(side: Side) -> Loaded:
@@ -151,106 +138,6 @@ def _load_revision(side: Side) -> tuple[Blueprint, RenderContext]:
 
 
 # --- comparison --------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ArgChange:
-    """One argument of a resource, before and after; `via` names a replaced referent."""
-
-    name: str
-    old: Any
-    new: Any
-    forces_replacement: bool
-    via: str | None = None
-
-
-@dataclass
-class ResourceChange:
-    """What happens to one resource address."""
-
-    address: str
-    type: str
-    module: str
-    action: str
-    changes: list[ArgChange] = field(default_factory=list)
-    old: Resource | None = None
-    new: Resource | None = None
-    plan: str | None = None
-
-
-@dataclass(frozen=True)
-class BlueprintChange:
-    """A blueprint field (dotted path) whose value differs."""
-
-    path: str
-    old: Any
-    new: Any
-
-
-@dataclass(frozen=True)
-class Narrative:
-    """The article's reason for one step up or down the stage ladder."""
-
-    from_stage: str
-    to_stage: str
-    text: str
-
-
-@dataclass
-class PlanCheck:
-    """How a real `terraform plan` compares with the prediction.
-
-    `missed` are plan actions nobody predicted; `noise` are the ones among them that a
-    no-op re-plan (the last applied configuration against the same state) shows too, so
-    this step did not cause them (`noise_source`: "emulator read-back" or "drift").
-    `unexpected` (= not_in_plan) are predictions Terraform does not plan.
-    """
-
-    confirmed: int = 0
-    differs: int = 0
-    not_in_plan: int = 0
-    missed: list[tuple[str, str]] = field(default_factory=list)
-    predicted: int = 0
-    actual: int = 0
-    moved: list[tuple[str, str]] = field(default_factory=list)  # (from, to) by `moved`
-    noise: list[tuple[str, str]] = field(default_factory=list)
-    noise_source: str | None = None
-    #: Why no re-plan could classify the missed actions (None when it ran or was not needed).
-    noise_note: str | None = None
-
-    @property
-    def exact(self) -> bool:
-        """Every plan action predicted or named as noise, every prediction in the plan."""
-        return not (self.missed or self.differs or self.not_in_plan)
-
-
-@dataclass
-class DiffReport:
-    """Everything `tfgen diff` reports, before formatting."""
-
-    old: Loaded
-    new: Loaded
-    blueprint_changes: list[BlueprintChange]
-    resources: list[ResourceChange]
-    risks: list[Any]
-    narrative: list[Narrative]
-    plan: PlanCheck | None = None
-    #: Plan actions the prediction did not have (missed and noise), built from the plan
-    #: by tfgen.plan_review so the review shows them with their arguments and risks.
-    unpredicted: list[ResourceChange] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.blueprint_changes or self.resources)
-
-    def counts(self) -> dict[str, int]:
-        return {a: sum(1 for r in self.resources if r.action == a) for a in ACTIONS}
-
-    def module_counts(self) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {}
-        for r in self.resources:
-            out.setdefault(r.module, dict.fromkeys(ACTIONS, 0))[r.action] += 1
-        return dict(sorted(out.items()))
-
 
 def _refs(value: Any) -> Iterable[Ref]:
     if isinstance(value, Ref):
@@ -327,44 +214,18 @@ def compare_blueprints(old: Blueprint, new: Blueprint) -> list[BlueprintChange]:
     """Changed fields as dotted paths, defaults filled in (what the blueprint means)."""
     a = _flatten(old.model_dump(mode="json"))
     b = _flatten(new.model_dump(mode="json"))
-    missing = object()
+    # A section that is null on one side is absent (flattened) on the other: no change.
     return [BlueprintChange(k, a.get(k), b.get(k)) for k in sorted(a.keys() | b.keys())
-            if a.get(k, missing) != b.get(k, missing)]
-
-
-#: What leaving a stage (going down the ladder) undoes, in the article's terms.
-_REVERSE: dict[Stage, str] = {
-    Stage.MULTI_AZ: "Back to a single database instance: RDS removes the synchronous "
-    "standby, so a failure of the database's Availability Zone again stops the service "
-    "until the instance is recovered, in exchange for about half the database cost.",
-    Stage.STATIC_WEB: "The front end moves back from S3 to the web tier: web servers, "
-    "their launch template and the internal load balancer return, the public load "
-    "balancer forwards to the web tier again, and the S3 website bucket and the gateway "
-    "endpoint go (the bucket only if it is empty).",
-    Stage.CDN: "CloudFront is removed: Route 53 points the domain straight at the load "
-    "balancer again, the load balancer is reopened to the whole internet, and the bucket "
-    "turns back into a public S3 website; users far from Seoul lose the edge cache.",
-}
-
-
-def stage_narrative(old: Stage, new: Stage) -> list[Narrative]:
-    """One paragraph per rung climbed (the article's story) or descended."""
-    stages = list(Stage)
-    i, j = stages.index(old), stages.index(new)
-    if i < j:
-        return [Narrative(stages[k].value, stages[k + 1].value, stages[k + 1].info.story)
-                for k in range(i, j)]
-    return [Narrative(stages[k].value, stages[k - 1].value, _REVERSE[stages[k]])
-            for k in range(i, j, -1)]
+            if a.get(k) != b.get(k)]
 
 
 def build_report(old: Loaded, new: Loaded) -> DiffReport:
     """Compare two loaded sides: blueprint fields, resources, risks, story."""
-    from tfgen.risks import assess  # risks reads the report types defined here
 
     resources = compare_inventories(old.resources, new.resources)
     report = DiffReport(old, new, compare_blueprints(old.blueprint, new.blueprint), resources,
-                        [], stage_narrative(old.context.stage, new.context.stage))
+                        [], stage_narrative(old.context.stage, new.context.stage,
+                                        new.context.values["region"]))
     report.risks = assess(report)
     return report
 
@@ -423,5 +284,6 @@ def check_plan(report: DiffReport, plan: dict[str, Any]) -> PlanCheck:
     return check
 
 
-__all__ = ["ACTIONS", "DiffReport", "Loaded", "ResourceChange", "Side", "build_report",
-           "check_plan", "diff_sides", "load_side", "parse_side"]
+__all__ = ["ACTIONS", "ArgChange", "BlueprintChange", "DiffReport", "Loaded", "Narrative",
+           "PlanCheck", "ResourceChange", "Side", "build_report", "check_plan", "diff_sides",
+           "load_side", "parse_side"]

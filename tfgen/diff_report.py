@@ -14,7 +14,9 @@ from typing import Any
 
 import click
 
-from tfgen import userdata
+from tfgen import cost_report, userdata
+from tfgen.diagram import from_context
+from tfgen.diagram_emit import step_markdown
 from tfgen.diff import ACTIONS, DiffReport, ResourceChange
 from tfgen.inventory import Ref, plain
 from tfgen.plan_review import check_json, noise_sentence
@@ -123,10 +125,10 @@ def to_text(report: DiffReport) -> str:
     out += ["", click.style("Risks", bold=True)]
     out += [f"  [{click.style(_KIND_TITLE[r.kind], fg=_RISK_COLOUR.get(r.kind, 'yellow'))}]"
             f" {r.subject}: {r.message}" for r in report.risks] or ["  (none found)"]
+    out += cost_report.text_lines(report)
     if report.narrative:
         out += ["", click.style("Stage narrative", bold=True)]
-        for step in report.narrative:
-            out += [f"  {step.from_stage} → {step.to_stage}: {step.text}"]
+        out += [f"  {a} → {b}: {text}" for a, b, text in cost_report.narrative(report)]
     return "\n".join(out) + "\n"
 
 
@@ -221,19 +223,26 @@ def to_markdown(report: DiffReport, limit: int = MARKDOWN_LIMIT) -> str:
             head.append(f"_{p.noise_note}_\n")
     if not report.changed and not _planned_anyway(report):
         return "\n".join(head)
+    head.append(cost_report.markdown_headline(report))
     risk_lines = [f"- **{_KIND_TITLE[r.kind]}** `{r.subject}`: {r.message}\n"
                   for r in report.risks] or ["_none found_\n"]
-    story = [f"**{s.from_stage} → {s.to_stage}.** {s.text}\n" for s in report.narrative]
-    parts = [*_sections(report), (f"Risks ({len(report.risks)})", ["".join(risk_lines)])]
+    story = [f"**{a} → {b}.** {text}\n" for a, b, text in cost_report.narrative(report)]
+    parts = [*_sections(report), (f"Risks ({len(report.risks)})", ["".join(risk_lines)]),
+             cost_report.markdown_section(report)]
     if story:
         parts.append(("Stage narrative", story))
+    # Last, so a long report drops the pictures before any table (tfgen/diagram_emit.py).
+    pictures = step_markdown(from_context(report.old.context), from_context(report.new.context))
+    if pictures:
+        parts.append(("Architecture before → after", pictures))
     text = "\n".join(head)
     dropped = 0
     note = ("\n> Truncated to stay under {limit:,} characters: {n} block(s) left out. Run "
             "`tfgen diff --format text` (or `--format json`) for the full report.\n")
     reserve = len(note) + 40
     for index, (title, blocks) in enumerate(parts):
-        opening = "open" if title.startswith("Risks") else ""
+        opening = ("open" if title.startswith(("Risks", cost_report.TITLE, "Architecture"))
+                   else "")
         section = f"\n<details {opening}>\n<summary>{title}</summary>\n\n".replace(
             "<details >", "<details>")
         closing = "\n</details>\n"
@@ -282,8 +291,9 @@ def to_json_data(report: DiffReport) -> dict[str, Any]:
         "resources": [resource(c) for c in report.resources],
         "risks": [{"kind": r.kind, "subject": r.subject, "message": r.message}
                   for r in report.risks],
-        "narrative": [{"from": s.from_stage, "to": s.to_stage, "text": s.text}
-                      for s in report.narrative],
+        "narrative": [{"from": a, "to": b, "text": text}
+                      for a, b, text in cost_report.narrative(report)],
+        "cost": cost_report.json_data(report),
     }
     diffs = userdata.report_diffs(report)
     if diffs:

@@ -72,7 +72,3 @@ class OutputConflict(TfgenError):
     """Writing `out/` would lose something (hand edits, foreign files); nothing was written."""
 
     exit_code = EXIT_INVALID
-
-
-class OutOfDate(TfgenError):
-    """`render --check` found `out/` different from what the blueprints render to."""

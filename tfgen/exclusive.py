@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from tfgen import emulator
+from tfgen.outdir import check_out_dir
 from tfgen.outguard import output_lock
-from tfgen.output import confine
 from tfgen.project import default_out_dir, project_root
 
 P = ParamSpec("P")
@@ -35,7 +35,11 @@ def exclusive(*, create: bool) -> Callable[[Callable[P, R]], Callable[P, R]]:
             blueprint = Path(str(args[0] if args else kwargs["blueprint"]))
             given = kwargs.get("out_dir")
             out = Path(str(given)) if given is not None else default_out_dir(blueprint)
-            confine(out, (Path.cwd(), project_root(blueprint) or Path.cwd()))
+            # Only `plan` writes the module: a foreign non-empty directory stops it there.
+            check_out_dir(out, given=given is not None, force=not create,
+                          roots=(Path.cwd(), project_root(blueprint) or Path.cwd()),
+                          remedy=f"render into it once with `tfgen render {blueprint} "
+                                 f"--out {out} --force`")
             if not create and not out.is_dir():
                 return func(*args, **kwargs)
             with output_lock(out):

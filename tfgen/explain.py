@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from tfgen.blueprint import Blueprint
+from tfgen.effective import effective_defaults
 from tfgen.errors import InputError
 from tfgen.layers import load_chain, merge
 from tfgen.loader import Document, PathKey, dotted
@@ -34,12 +36,16 @@ class Origin:
 
 @dataclass(frozen=True)
 class Entry:
-    """One field: its merged value, where it was set (None = default), what it overrode."""
+    """One field: its merged value, where it was set (None = default), what it overrode.
+
+    `decided_by`: for a default left null, what decided the effective `value` instead.
+    """
 
     path: str
     value: Any
     origin: Origin | None
     overridden: tuple[tuple[Origin, Any], ...] = field(default=())
+    decided_by: str | None = None
 
 
 def parse_field(text: str) -> PathKey:
@@ -118,7 +124,17 @@ def explain(path: Path, field_path: str | None = None, *,
         if origin is not None and overridden and overridden[0][0] == origin:
             overridden = overridden[1:]  # the value merged in from that base is not "overridden"
         entries.append(Entry(dotted(leaf), leaf_value, origin, tuple(overridden)))
-    return entries
+    return _resolve_nulls(entries, blueprint, path.parent)
+
+
+def _resolve_nulls(entries: list[Entry], blueprint: Blueprint, base_dir: Path) -> list[Entry]:
+    """Replace `null (default)` with the value the stage, engine or a derivation decides."""
+    if not any(e.origin is None and e.value is None for e in entries):
+        return entries
+    decided = effective_defaults(blueprint, base_dir)
+    return [replace(e, value=decided[e.path][0], decided_by=decided[e.path][1])
+            if e.origin is None and e.value is None and e.path in decided else e
+            for e in entries]
 
 
 def _unknown(text: str, data: dict[str, Any], target: PathKey) -> str:

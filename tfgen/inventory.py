@@ -17,78 +17,36 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
-from dataclasses import dataclass, field
 from typing import Any
 
+from tfgen import inventory_edge as edge
 from tfgen.context import RenderContext
+from tfgen.engines import ENGINES
+from tfgen.inventory_model import (
+    ANYWHERE_V4,
+    ANYWHERE_V6,
+    CLOUDFRONT_PREFIX_LIST,
+    ORIGIN_VERIFY_HEADER,
+    Builder,
+    Inventory,
+    Ref,
+    Resource,
+    address,
+    plain,
+)
+from tfgen.module_facts import TARGET_GROUP_PREFIX
+from tfgen.regions import partition
 
-#: The policy every instance role gets (Session Manager instead of SSH).
-SSM_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
-#: Shown in place of the CloudFront origin-facing managed prefix list's ID.
-CLOUDFRONT_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
-#: The secret header CloudFront sends and the public ALB requires from stage cdn on.
-ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
-ANYWHERE_V4 = "0.0.0.0/0"
-ANYWHERE_V6 = "::/0"
-
-
-@dataclass(frozen=True, order=True)
-class Ref:
-    """An argument whose value is another resource's attribute (known after apply)."""
-
-    address: str
-    attribute: str = "id"
-
-    def __str__(self) -> str:
-        return f"{self.address}.{self.attribute}"
-
-
-@dataclass(frozen=True)
-class Resource:
-    """One resource instance: its type, the root-module call it lives in, its arguments."""
-
-    type: str
-    module: str
-    args: dict[str, Any] = field(default_factory=dict)
-
-
-Inventory = dict[str, Resource]
-
-
-def address(module: str, rtype: str, name: str, key: str | int | None = None) -> str:
-    """The address exactly as Terraform prints it: `module.m.type.name["key"]` or `[0]`."""
-    base = f"module.{module}.{rtype}.{name}"
-    if key is None:
-        return base
-    if isinstance(key, int):
-        return f"{base}[{key}]"
-    return f"{base}[{json.dumps(key)}]"
-
-
-class _Builder:
-    """Collects resources of one render; `add` returns the address for references."""
-
-    def __init__(self, tags: dict[str, str]) -> None:
-        self.items: Inventory = {}
-        self.tags = tags
-
-    def add(self, module: str, rtype: str, name: str, args: dict[str, Any],
-            key: str | int | None = None, *, tagged: bool = True) -> str:
-        addr = address(module, rtype, name, key)
-        if tagged:
-            args = {**args, "tags": self.tags}
-        self.items[addr] = Resource(rtype, module, args)
-        return addr
-
-
+#: The policy every instance role gets (Session Manager instead of SSH), in the
+#: Region's partition (the template reads it from data.aws_partition).
+SSM_POLICY = "arn:{partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
 def inventory(ctx: RenderContext) -> Inventory:
     """Every managed resource instance the rendered root module plans to create."""
     v = ctx.values
     f = ctx.features
     tags = {"Project": v["name"], "Environment": v["environment"], "ManagedBy": "tfgen",
             **v["tags"]}
-    b = _Builder(tags)
+    b = Builder(tags)
     name = f"{v['name']}-{v['environment']}"
     azs = sorted(v["network"]["azs"])
     net = _network(b, ctx, name, azs)
@@ -103,30 +61,30 @@ def inventory(ctx: RenderContext) -> Inventory:
                          sg=sgs["alb"], target_port=front["port"],
                          health_check_path=front["health_check_path"],
                          certificate=alb_cert, deletion_protection=v["deletion_protection"],
-                         tg_prefix="pub-", origin_verify=f.cdn)
+                         tg_prefix=TARGET_GROUP_PREFIX["alb"], origin_verify=f.cdn)
     if f.web_tier:
         _tier(b, ctx, "web", f"{name}-web", sgs["web"], alb)
         internal = _load_balancer(b, "internal_alb", f"{name}-int", internal=True,
                                   subnets="app", sg=sgs["internal_alb"], target_port=app_port,
                                   health_check_path=v["app_tier"]["health_check_path"],
                                   certificate=None, deletion_protection=False,
-                                  tg_prefix="int-")
+                                  tg_prefix=TARGET_GROUP_PREFIX["internal_alb"])
         _tier(b, ctx, "app", f"{name}-app", sgs["app"], internal)
     else:
         _tier(b, ctx, "app", f"{name}-app", sgs["app"], alb)
     _database(b, ctx, f"{name}-db", sgs["db"], azs)
-    bucket = _static_site(b, ctx) if f.static_site else None
+    bucket = edge.static_site(b, ctx) if f.static_site else None
     cdn_cert = _certificate(b, "cdn_certificate", v["dns"]["record_name"], [],
                             records_of=alb_names) if f.cdn and f.dns else None
-    cdn = _cdn(b, ctx, name, bucket, alb, cdn_cert) if f.cdn and bucket else None
+    cdn = edge.cdn(b, ctx, name, bucket, alb, cdn_cert) if f.cdn and bucket else None
     if bucket:
-        _bucket_policy(b, ctx, cdn)
+        edge.bucket_policy(b, ctx, cdn)
     if f.dns:
-        _dns(b, ctx, alb, cdn)
+        edge.dns(b, ctx, alb, cdn)
     return dict(sorted(b.items.items()))
 
 
-def _network(b: _Builder, ctx: RenderContext, name: str, azs: list[str]) -> dict[str, str]:
+def _network(b: Builder, ctx: RenderContext, name: str, azs: list[str]) -> dict[str, str]:
     v = ctx.values["network"]
     m = "network"
     vpc = b.add(m, "aws_vpc", "this", {"cidr_block": v["vpc_cidr"], "enable_dns_support": True,
@@ -139,9 +97,9 @@ def _network(b: _Builder, ctx: RenderContext, name: str, azs: list[str]) -> dict
             subnets[tier, az] = b.add(m, "aws_subnet", tier, {
                 "vpc_id": Ref(vpc), "availability_zone": az,
                 "cidr_block": v["azs"][az][f"{tier}_cidr"], "map_public_ip_on_launch": False,
-            }, az)
+            }, az, tier=tier)
     igw = b.add(m, "aws_internet_gateway", "this", {"vpc_id": Ref(vpc)})
-    public_rt = b.add(m, "aws_route_table", "public", {"vpc_id": Ref(vpc)})
+    public_rt = b.add(m, "aws_route_table", "public", {"vpc_id": Ref(vpc)}, tier="public")
     b.add(m, "aws_route", "public_internet_gateway", {
         "route_table_id": Ref(public_rt), "destination_cidr_block": ANYWHERE_V4,
         "gateway_id": Ref(igw)}, tagged=False)
@@ -189,7 +147,7 @@ _GROUP_DESCRIPTION = {
 }
 
 
-def _security(b: _Builder, ctx: RenderContext, name: str, vpc: str) -> dict[str, str]:
+def _security(b: Builder, ctx: RenderContext, name: str, vpc: str) -> dict[str, str]:
     f = ctx.features
     v = ctx.values
     m = "security"
@@ -234,7 +192,7 @@ def _security(b: _Builder, ctx: RenderContext, name: str, vpc: str) -> dict[str,
     return groups
 
 
-def _certificate(b: _Builder, module: str, domain: str, sans: list[str], *,
+def _certificate(b: Builder, module: str, domain: str, sans: list[str], *,
                  records_of: list[str] | None = None) -> str:
     """A certificate that owns its validation records, or (`records_of`: the names whose
     records another certificate owns) one that creates none and waits on those."""
@@ -252,7 +210,7 @@ def _certificate(b: _Builder, module: str, domain: str, sans: list[str], *,
     return cert
 
 
-def _load_balancer(b: _Builder, module: str, name: str, *, internal: bool, subnets: str,
+def _load_balancer(b: Builder, module: str, name: str, *, internal: bool, subnets: str,
                    sg: str, target_port: int, health_check_path: str, certificate: str | None,
                    deletion_protection: bool, tg_prefix: str,
                    origin_verify: bool = False) -> str:
@@ -301,7 +259,7 @@ def _user_data_digest(ctx: RenderContext, tier: str) -> str:
 
 def _database_address(ctx: RenderContext) -> str:
     """The database's writer resource: the DB instance, or the Aurora cluster."""
-    if ctx.values["database"]["engine"].startswith("aurora-"):
+    if ENGINES[ctx.values["database"]["engine"]].aurora:
         return address("database", "aws_rds_cluster", "this", 0)
     return address("database", "aws_db_instance", "this", 0)
 
@@ -316,13 +274,14 @@ def _app_environment(ctx: RenderContext) -> dict[str, Any]:
     return {key: known[key] for key in ctx.database_env}
 
 
-def _tier(b: _Builder, ctx: RenderContext, module: str, name: str, sg: str,
+def _tier(b: Builder, ctx: RenderContext, module: str, name: str, sg: str,
           target_group: str) -> None:
     t = ctx.values[f"{module}_tier"]
     role_name = f"{name}-instance"
     role = b.add(module, "aws_iam_role", "this", {"name": role_name, "path": "/"})
     b.add(module, "aws_iam_role_policy_attachment", "ssm_managed_instance_core", {
-        "role": role_name, "policy_arn": SSM_POLICY}, tagged=False)
+        "role": role_name,
+        "policy_arn": SSM_POLICY.format(partition=partition(ctx.values["region"]))}, tagged=False)
     profile = b.add(module, "aws_iam_instance_profile", "this", {"name": role_name,
                                                                  "role": Ref(role, "name")})
     if module == "app":
@@ -356,12 +315,12 @@ def _tier(b: _Builder, ctx: RenderContext, module: str, name: str, sg: str,
         "target_value": t["cpu_target"]}, tagged=False)
 
 
-def _database(b: _Builder, ctx: RenderContext, name: str, sg: str, azs: list[str]) -> None:
+def _database(b: Builder, ctx: RenderContext, name: str, sg: str, azs: list[str]) -> None:
     d = ctx.values["database"]
     m = "database"
     protect = ctx.values["deletion_protection"]
     group = b.add(m, "aws_db_subnet_group", "this", {"name": name, "subnet_ids": "data subnets"})
-    aurora = d["engine"].startswith("aurora-")
+    aurora = ENGINES[d["engine"]].aurora
     replicas = [f"replica-{n}" for n in range(1, d["read_replica_count"] + 1)]
     # Log groups created before RDS exports into them, so that they have a retention.
     prefixes = [f"/aws/rds/cluster/{name}"] if aurora else [
@@ -424,96 +383,5 @@ def _database(b: _Builder, ctx: RenderContext, name: str, sg: str, azs: list[str
             "promotion_tier": tier}, key)
 
 
-def _static_site(b: _Builder, ctx: RenderContext) -> str:
-    fe = ctx.values["frontend"]
-    public = ctx.features.public_website
-    m = "static_site"
-    bucket_name = fe["bucket_name"]
-    bucket = b.add(m, "aws_s3_bucket", "this", {"bucket": bucket_name, "force_destroy": False})
-    plain = {"bucket": bucket_name}
-    b.add(m, "aws_s3_bucket_ownership_controls", "this",
-          {**plain, "object_ownership": "BucketOwnerEnforced"}, tagged=False)
-    b.add(m, "aws_s3_bucket_public_access_block", "this", {
-        **plain, "block_public_acls": True, "ignore_public_acls": True,
-        "block_public_policy": not public, "restrict_public_buckets": not public}, tagged=False)
-    b.add(m, "aws_s3_bucket_versioning", "this", {**plain, "status": "Enabled"}, tagged=False)
-    b.add(m, "aws_s3_bucket_lifecycle_configuration", "this", {
-        **plain, "noncurrent_version_expiration": "after 30 days",
-        "abort_incomplete_multipart_upload_days": 7}, tagged=False)
-    b.add(m, "aws_s3_bucket_server_side_encryption_configuration", "this",
-          {**plain, "sse_algorithm": "AES256"}, tagged=False)
-    if public:
-        b.add(m, "aws_s3_bucket_website_configuration", "this", {
-            **plain, "index_document": fe["index_document"],
-            "error_document": fe["error_document"]}, 0, tagged=False)
-    return bucket
-
-
-def _bucket_policy(b: _Builder, ctx: RenderContext, distribution: str | None) -> None:
-    """The bucket's one policy (static_site owns it at every stage; its text per stage)."""
-    public = ctx.features.public_website
-    b.add("static_site", "aws_s3_bucket_policy", "this", {
-        "bucket": ctx.values["frontend"]["bucket_name"],
-        "policy": "anyone may s3:GetObject (public website)" if public else
-        "only CloudFront (this distribution, via OAC) may s3:GetObject; TLS only",
-        "distribution": None if public or distribution is None else Ref(distribution, "arn")},
-        tagged=False)
-
-
-def _cdn(b: _Builder, ctx: RenderContext, name: str, bucket: str, alb_tg: str,
-         certificate: str | None) -> str:
-    c = ctx.values["cdn"]
-    dns = ctx.values.get("dns")
-    m = "cdn"
-    oac = b.add(m, "aws_cloudfront_origin_access_control", "this", {
-        "name": name, "origin_access_control_origin_type": "s3", "signing_behavior": "always"},
-        tagged=False)
-    policy = b.add(m, "aws_cloudfront_cache_policy", "static", {
-        "name": f"{name}-static", "default_ttl": c["static_default_ttl"]}, tagged=False)
-    alb = alb_tg.replace("aws_lb_target_group", "aws_lb")
-    secret = b.add(m, "terraform_data", "origin_verify", {"input": "uuid() at first apply"},
-                   tagged=False)
-    fe = ctx.values["frontend"]
-    return b.add(m, "aws_cloudfront_distribution", "this", {
-        "aliases": [dns["record_name"]] if dns else [], "price_class": c["price_class"],
-        "s3_origin": Ref(bucket, "bucket_regional_domain_name"), "s3_origin_access": Ref(oac),
-        "alb_origin": f"origin.{dns['record_name']}" if dns else Ref(alb, "dns_name"),
-        "alb_origin_protocol_policy": "https-only" if dns else "http-only",
-        "api_path_pattern": c["api_path_pattern"], "static_cache_policy": Ref(policy),
-        "default_root_object": fe["index_document"],
-        "custom_error_response": f"403 -> /{fe['error_document']} (404)",
-        "alb_origin_custom_header": Ref(secret, "output"),
-        "certificate": Ref(certificate, "arn") if certificate else "CloudFront default"})
-
-
-def _dns(b: _Builder, ctx: RenderContext, alb_tg: str, cdn: str | None) -> None:
-    d = ctx.values["dns"]
-    m = "dns"
-    alb = alb_tg.replace("aws_lb_target_group", "aws_lb")
-    target = Ref(cdn, "domain_name") if cdn else Ref(alb, "dns_name")
-    # AAAA only for CloudFront: the load balancer is IPv4-only (create_ipv6_record).
-    for rtype, key in (("A", None), ("AAAA", 0)) if cdn else (("A", None),):
-        # Route 53 rejects EvaluateTargetHealth = true for a CloudFront target.
-        b.add(m, "aws_route53_record", rtype.lower(), {
-            "name": d["record_name"], "type": rtype, "alias": target,
-            "evaluate_target_health": cdn is None}, key, tagged=False)
-    if cdn:
-        b.add(m, "aws_route53_record", "origin", {
-            "name": f"origin.{d['record_name']}", "type": "A", "alias": Ref(alb, "dns_name"),
-            "evaluate_target_health": True},
-            0, tagged=False)
-    if d["create_health_check"]:
-        b.add(m, "aws_route53_health_check", "this", {
-            "type": "HTTPS", "fqdn": d["record_name"], "port": 443,
-            "resource_path": d["health_check_path"], "request_interval": 30}, 0)
-
-
-def plain(value: Any) -> Any:
-    """A JSON-ready copy of an argument value (references become their address text)."""
-    if isinstance(value, Ref):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: plain(x) for k, x in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(x) for x in value]
-    return value
+__all__ = ["ANYWHERE_V4", "ANYWHERE_V6", "CLOUDFRONT_PREFIX_LIST", "ORIGIN_VERIFY_HEADER",
+           "ROLE_LABEL", "Inventory", "Ref", "Resource", "address", "inventory", "plain"]

@@ -93,6 +93,9 @@ def dotted(path: PathKey) -> str:
 
 def _mark(node: Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+#: The plain booleans of YAML 1.2's core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
+_YAML12_BOOLS = frozenset({"true", "True", "TRUE", "false", "False", "FALSE"})
 
 
 class _Builder:
@@ -154,6 +157,14 @@ class _Builder:
     def _scalar(self, node: ScalarNode, path: PathKey) -> Any:
         if node.tag not in _SCALAR_TAGS:
             self.fail(_mark(node), path, _tag_message(node.tag))
+            return None
+        # libyaml marks a plain scalar with style "", PyYAML with None: both are plain.
+        if node.tag == _BOOL_TAG and not node.style and node.value not in _YAML12_BOOLS:
+            # YAML 1.1 (PyYAML) reads yes/no/on/off as booleans; YAML 1.2 (editors,
+            # check-jsonschema, yaml-language-server) reads them as strings. Refuse the
+            # word so that every reader of a blueprint agrees on what it says.
+            self.fail(_mark(node), path, f"'{node.value}' is true/false only in YAML 1.1 — "
+                      "write true or false (or quote it if you mean the text)")
             return None
         value = self._constructor.construct_object(node, deep=True)
         if isinstance(value, datetime.date | datetime.datetime):

@@ -98,7 +98,10 @@ def ensure_state_dir(directory: Path, *, ignore_file: bool = False) -> Path:
 
 
 def write_private(path: Path, text: str, *, mode: int = 0o600) -> None:
-    """Write `path` atomically with exactly `mode` (umask-independent; 0600 by default)."""
+    """Write `path` atomically and durably with exactly `mode` (umask-independent; 0600
+    by default): the data is fsynced before the rename and the folder after it, as
+    tfgen.output does for rendered files, so a power cut leaves the old file or the new
+    one (a saved plan's record never names a plan that is not on disk)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
@@ -106,10 +109,17 @@ def write_private(path: Path, text: str, *, mode: int = 0o600) -> None:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 # --- journal authenticity ------------------------------------------------------------------

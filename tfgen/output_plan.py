@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tfgen import emulator, outguard
-from tfgen.errors import InputError, OutputConflict
+from tfgen.errors import OutputConflict
 
 MANIFEST = ".tfgen-manifest.json"
 MANIFEST_VERSION = 1
@@ -124,28 +124,6 @@ def read_journal(directory: Path) -> Journal | None:
 def _journal_payload(record: dict[str, object]) -> str:
     """The signed part of a journal record: everything but its MAC, canonically."""
     return json.dumps({k: v for k, v in record.items() if k != "mac"}, sort_keys=True)
-
-
-def confine(out_dir: Path, roots: tuple[Path, ...]) -> None:
-    """Refuse an output directory outside every root (via `..`, elsewhere, or a symlink).
-
-    The roots are the working directory and the blueprint's project: a typo such as
-    `--out ../..` or an `out/` symlinked elsewhere must not write where nobody looks.
-    """
-    shown = out_dir.as_posix()
-    where = " or ".join(dict.fromkeys(str(r.resolve()) for r in roots))
-    if ".." in out_dir.parts:
-        raise InputError(f"output directory {shown}: '..' is not allowed — name a directory "
-                         f"inside {where}")
-    resolved = out_dir.resolve()
-    if not any(resolved.is_relative_to(r.resolve()) for r in roots):
-        linked = out_dir.absolute() != resolved  # no '..' left, so only links differ
-        why = "leads through a symbolic link to" if linked else "is"
-        raise InputError(f"output directory {shown} {why} {resolved}, outside {where} — "
-                         "write inside the project (e.g. out/...)")
-    if out_dir.is_symlink():
-        raise InputError(f"output directory {shown} is a symbolic link — name the real "
-                         "directory instead")
 
 
 def _safe_target(directory: Path, relpath: str, checked: set[Path] | None = None) -> Path:

@@ -113,3 +113,13 @@ def default_zones(region: str) -> list[str] | None:
     """The two AZs tfgen uses when a blueprint names none (None: the user must choose)."""
     pair = REGIONS[region].default
     return [region + letter for letter in pair] if pair else None
+
+
+def partition(region: str) -> str:
+    """The partition a Region belongs to (its ARNs start `arn:<partition>:`), by the
+    `regionRegex` of botocore's endpoints.json partitions named above."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"

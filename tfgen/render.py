@@ -7,16 +7,19 @@ failed render never leaves a half-written tree.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import traceback
-from importlib import resources
 from pathlib import Path
 
 import jinja2
 
+from tfgen import module_docs, module_tests
 from tfgen.context import RenderContext
+from tfgen.diagram import from_context
+from tfgen.diagram_emit import to_mermaid
 from tfgen.errors import RenderError
+from tfgen.jinja_env import environment, normalise, templates_dir
+
+__all__ = ["GITIGNORE", "render", "templates_dir"]
 
 #: Written into every output tree: machine-local files that must never be committed
 #: (issue 10: journals, saved plans, emulator rehearsal state, Terraform's lock info).
@@ -32,65 +35,8 @@ GITIGNORE = """\
 zz_tfgen_emulator_override.tf
 """
 
-
-def templates_dir() -> Path:
-    """The directory holding `root/` and `modules/` templates (shipped as package data)."""
-    return Path(str(resources.files("tfgen.templates")))
-
-
-class _BytecodeCache(jinja2.FileSystemBytecodeCache):
-    """Compiled templates kept between runs: compiling all of them was a third of a
-    `tfgen render` (issue 13). Jinja keys each entry by template path and checks the
-    source's checksum on load, so an edited template is recompiled. The directory is
-    Jinja's per-user one (mode 0700, ownership checked). A cache that cannot be read or
-    written is simply not used."""
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            super().load_bytecode(bucket)
-        except Exception:  # a damaged entry: compile afresh
-            bucket.reset()
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
-
-
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    try:
-        return _BytecodeCache()
-    except (OSError, RuntimeError):  # no safe per-user directory: no cache
-        return None
-
-
-@functools.lru_cache(maxsize=8)
-def _environment(base: Path) -> jinja2.Environment:
-    """One environment per template directory: Jinja caches compiled templates in it."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(base)),
-        bytecode_cache=_bytecode_cache(),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-        auto_reload=False,  # package data does not change mid-run: no stat per template use
-    )
-    env.globals["assign"] = assign
-    return env
-
-
-def assign(name: str, value: str, width: int) -> str:
-    """`name = value` padded as `fmt` pads it: aligned only when the value is one line."""
-    if "\n" in value:
-        return f"{name} = {value}"
-    return f"{name.ljust(width)} = {value}"
-
-
-def _normalise(text: str) -> str:
-    """One newline at the end of every file, no trailing spaces: what `fmt` leaves."""
-    lines = [line.rstrip() for line in text.split("\n")]
-    return "\n".join(lines).rstrip("\n") + "\n"
+#: A module's `terraform test` file: rendered to `tests/<module>.tftest.hcl` (issue 14).
+TEST_TEMPLATE = "module.tftest.hcl"
 
 
 def _where(exc: BaseException) -> str:
@@ -100,24 +46,34 @@ def _where(exc: BaseException) -> str:
     return getattr(exc, "name", None) or "a template"
 
 
-@functools.lru_cache(maxsize=64)
-def _jobs(base: Path, folder: str, out_prefix: str) -> tuple[tuple[str, str], ...]:
-    """(template, output path) for each template in `folder`, listed once per run."""
-    return tuple((f"{folder}/{t.name}", f"{out_prefix}{t.name.removesuffix('.j2')}")
-                 for t in sorted((base / folder).glob("*.j2")))
+def _module_readme(module: str, files: dict[str, str], header: str) -> str:
+    """The module's README, read from its rendered `.tf` files (tfgen/module_docs.py)."""
+    prefix = f"modules/{module}/"
+    own = {path.removeprefix(prefix): text for path, text in files.items()
+           if path.startswith(prefix) and "/" not in path.removeprefix(prefix)}
+    return module_docs.readme(module, module_docs.read_module(own), header)
 
 
 def render(ctx: RenderContext, base: Path | None = None) -> dict[str, str]:
     """All files of the root module for `ctx`, by POSIX relative path, sorted."""
     base = base or templates_dir()
-    env = _environment(base)
-    variables = ctx.template_vars()
-    jobs = list(_jobs(base, "root", ""))
+    env = environment(base)
+    # The root README's picture of the stage (mermaid), drawn from the same context; each
+    # module's `terraform test` variables, decided in Python (tfgen/module_tests.py).
+    variables = {**ctx.template_vars(), "diagram": to_mermaid(from_context(ctx)),
+                 "test_variables": module_tests.variables_blocks(ctx)}
+    jobs: list[tuple[str, str]] = []
+    for template in sorted((base / "root").glob("*.j2")):
+        jobs.append((f"root/{template.name}", template.name.removesuffix(".j2")))
     for module in ctx.modules:
         folder = base / "modules" / module
         if not folder.is_dir():
             raise RenderError(f"module '{module}' has no templates in {folder}")
-        jobs.extend(_jobs(base, f"modules/{module}", f"modules/{module}/"))
+        for template in sorted(folder.glob("*.j2")):
+            target = template.name.removesuffix(".j2")
+            if target == TEST_TEMPLATE:  # kept flat: template folders are packages
+                target = f"tests/{module}.tftest.hcl"
+            jobs.append((f"modules/{module}/{template.name}", f"modules/{module}/{target}"))
     files: dict[str, str] = {}
     for template_name, out_path in jobs:
         try:
@@ -126,7 +82,9 @@ def render(ctx: RenderContext, base: Path | None = None) -> dict[str, str]:
             raise RenderError(f"template {_where(exc)}: {exc.__class__.__name__}: {exc}") from exc
         if not text.strip():
             continue  # a template that does not apply (e.g. backend.tf without a backend)
-        files[out_path] = _normalise(text)
+        files[out_path] = normalise(text)
+    for module in ctx.modules:
+        files[f"modules/{module}/README.md"] = _module_readme(module, files, ctx.header)
     for extra in ctx.files:
         files[extra.relpath] = extra.content
     files[".gitignore"] = GITIGNORE

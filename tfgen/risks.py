@@ -7,9 +7,9 @@ internet can reach, and to which tier admits which (the security-group chain).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tfgen.diff_model import DiffReport, ResourceChange, Risk
 from tfgen.inventory import (
     ANYWHERE_V4,
     ANYWHERE_V6,
@@ -18,30 +18,19 @@ from tfgen.inventory import (
     ROLE_LABEL,
     Ref,
 )
+from tfgen.module_facts import final_snapshot_name
 
 if TYPE_CHECKING:
-    from tfgen.diff import DiffReport, ResourceChange
     from tfgen.inventory import Inventory
 
 KINDS = ("data-loss", "disruption", "exposure", "security-chain", "licence")
-
-
-@dataclass(frozen=True)
-class Risk:
-    """One consequence worth a reviewer's attention."""
-
-    kind: str
-    subject: str
-    message: str
 
 
 def assess(report: DiffReport) -> list[Risk]:
     """Every risk of the report, grouped by kind in the order of KINDS."""
     risks: list[Risk] = []
     for change in report.resources:
-        risks.extend(_data_loss(change))
-        risks.extend(_disruption(change))
-        risks.extend(_licence(change))
+        risks.extend(change_risks(change))
     risks.extend(_exposure(report))
     risks.extend(_chain(report.old.resources, report.new.resources))
     order = {k: i for i, k in enumerate(KINDS)}
@@ -49,8 +38,9 @@ def assess(report: DiffReport) -> list[Risk]:
 
 
 def change_risks(change: ResourceChange) -> list[Risk]:
-    """The data-loss and disruption risks of one change (also for unpredicted ones)."""
-    return [*_data_loss(change), *_disruption(change)]
+    """Every risk one change carries by itself (also for changes only the plan shows, e.g.
+    an argument a newer tfgen renders against a database an older one created)."""
+    return [*_data_loss(change), *_disruption(change), *_licence(change)]
 
 
 def _gone(change: ResourceChange) -> str | None:
@@ -73,9 +63,9 @@ def _data_loss(change: ResourceChange) -> list[Risk]:
     if change.type == "aws_db_instance" and "replicate_source_db" not in old:
         return [Risk("data-loss", change.address,
                      f"database {old.get('identifier')} is {verb}: its data goes with it "
-                     f"(RDS takes the final snapshot {old.get('identifier')}-final-<time it "
-                     "was created> first; a new instance starts empty unless restored "
-                     "from it)")]
+                     f"(RDS takes the final snapshot "
+                     f"{final_snapshot_name(str(old.get('identifier')), '<time it was created>')}"
+                     " first; a new instance starts empty unless restored from it)")]
     if change.type == "aws_rds_cluster":
         return [Risk("data-loss", change.address,
                      f"Aurora cluster {old.get('cluster_identifier')} is {verb}: its data "
@@ -117,6 +107,15 @@ def _licence(change: ResourceChange) -> list[Risk]:
     model = new.get("license_model")
     parts.append(_LICENCE_TEXT.get(model, f"licence model {model}") if model
                  else "licence included in Aurora pricing")
+    enrolment = _arg(change, "engine_lifecycle_support")
+    if change.action == "change" and enrolment and enrolment[0] is not None:
+        # The RDS user guide (extended-support.html): enrolment is chosen at create or
+        # restore and cannot be updated on an existing instance; provider 5.x/6.x still
+        # sends the update (hashicorp/terraform-provider-aws#44552), so it fails or drifts.
+        parts.append(f"engine_lifecycle_support {enrolment[0]} -> {enrolment[1]} on an existing "
+                     "database: AWS sets enrolment only at create or restore, so this update "
+                     "may fail or show again on every plan (pin the old value, or restore "
+                     "from a snapshot to change it)")
     if new.get("engine_lifecycle_support") == "open-source-rds-extended-support-disabled":
         parts.append("RDS Extended Support is off: no surcharge, but once the major leaves "
                      "standard support AWS upgrades it (plan the upgrade before)")

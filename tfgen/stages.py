@@ -73,7 +73,8 @@ _INFO: dict[Stage, StageInfo] = {
         story="Growth overloaded the single database and took the whole service down. "
         "Multi-AZ keeps a synchronous standby in another AZ that takes no queries; on "
         "failure RDS promotes it and clients reconnect to the same endpoint within "
-        "minutes, without losing committed data. It costs about twice a single instance. "
+        "minutes, without losing committed data. The standby's instance-hours and storage are "
+        "billed like the primary's. "
         "Read replicas are different: asynchronous, for read load, no automatic failover.",
     ),
     Stage.STATIC_WEB: StageInfo(
@@ -91,7 +92,7 @@ _INFO: dict[Stage, StageInfo] = {
     Stage.CDN: StageInfo(
         title="A cache near the users",
         adds="CloudFront in front of S3 (OAC, bucket private) and the ALB; Route 53 → CloudFront",
-        story="Users abroad find the Seoul-hosted shop slow. CloudFront caches content at "
+        story="Users abroad find the {home}-hosted shop slow. CloudFront caches content at "
         "edge locations near them; Route 53 now points the domain at CloudFront, the "
         "bucket becomes private (readable only through Origin Access Control) and the "
         "load balancer admits only CloudFront instead of the whole internet.",

@@ -15,6 +15,7 @@ from typing import Any
 from tfgen import hcl
 from tfgen.blueprint import Blueprint
 from tfgen.errors import InputError, TfgenError
+from tfgen.jinja_env import environment, normalise, templates_dir
 
 #: S3 native locking (`use_lockfile`) arrived in Terraform 1.10.
 LOCKFILE_TERRAFORM = ">= 1.10"
@@ -101,10 +102,8 @@ def render_bootstrap(bp: Blueprint, source: str, out_dir: Path) -> Bootstrap:
                                         .items())), 2),
         "state_key": state_key(bp),
     }
-    from tfgen.render import _environment, _normalise, templates_dir  # render -> context -> us
-
     base = templates_dir()
-    env = _environment(base)
+    env = environment(base)
     files: dict[str, str] = {}
     templates = sorted((base / "bootstrap").glob("*.j2"))
     if not templates:
@@ -115,5 +114,5 @@ def render_bootstrap(bp: Blueprint, source: str, out_dir: Path) -> Bootstrap:
     for template in templates:
         text = env.get_template(f"bootstrap/{template.name}").render(values)
         if text.strip():
-            files[template.name.removesuffix(".j2")] = _normalise(text)
+            files[template.name.removesuffix(".j2")] = normalise(text)
     return Bootstrap(out_dir, files, b.bucket)

@@ -528,8 +528,3 @@ class Terraform:
         """``terraform output -json``: every root output with value, type and sensitivity."""
         data: dict[str, Any] = self._json(["output", "-json", "-no-color"])
         return data
-
-    def providers_schema_json(self) -> dict[str, Any]:
-        """``terraform providers schema -json`` (needs an initialised directory)."""
-        data: dict[str, Any] = self._json(["providers", "schema", "-json", "-no-color"])
-        return data

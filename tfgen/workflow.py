@@ -40,14 +40,13 @@ from tfgen.inventory import inventory
 from tfgen.output import (
     MANIFEST,
     apply_write,
-    confine,
     describe_conflicts,
     digest,
     plan_write,
     read_manifest,
 )
 from tfgen.plan_json import read_plan
-from tfgen.project import Rendered, default_out_dir, project_root, render_blueprint
+from tfgen.project import Rendered, default_out_dir, render_blueprint
 from tfgen.replan import noop_replan
 from tfgen.terraform import (
     LineCallback,
@@ -372,7 +371,6 @@ def plan(blueprint: Path, *, out_dir: Path | None = None, stage: str | None = No
     runner = runner or Runner()
     rendered = render_blueprint(blueprint, stage=stage, out_dir=out_dir)
     out = rendered.out_dir
-    confine(out, (Path.cwd(), project_root(blueprint) or Path.cwd()))
     write = plan_write(out, rendered.files)
     if write.conflicts:
         raise OutputConflict(describe_conflicts(write) + "\nNothing was planned.")

@@ -23,9 +23,10 @@ from typing import Any
 
 import yaml
 
-from tests.integration.harness import seed_public_zone, state_resources
+from tests.integration.harness import state_resources
 from tests.integration.readback import MotoProcess, check_architecture, moto_snapshot
 from tfgen import emulator
+from tfgen.moto_gaps import seed_public_zone
 from tfgen.project import Rendered, render_blueprint
 from tfgen.stages import Stage
 from tfgen.terraform import Terraform, TerraformEnv
@@ -291,14 +292,14 @@ class Ladder:
                              f"not destroyed {left}")
 
     # ------------------------------------------------------------------ the walk
-    def walk(self, walk: Walk) -> None:
-        """Up and back down, then destroy; records each step into `walk`."""
+    def walk(self, walk: Walk, rungs: tuple[str, ...] = LADDER) -> None:
+        """Walk `rungs` (up and back down by default), then destroy; records each step."""
         start = time.monotonic()
         try:
             if self.data.get("dns"):
                 seed_public_zone(self.moto.endpoint, self.data["dns"]["zone"])
             previous: str | None = None
-            for stage in LADDER:
+            for stage in rungs:
                 order = [s.value for s in Stage]
                 direction = ("up" if previous is None
                              or order.index(stage) > order.index(previous) else "down")
@@ -345,5 +346,5 @@ def format_table(walks: list[Walk]) -> str:
     return "\n".join(rows)
 
 
-__all__ = ["LADDER", "Ladder", "StepFailed", "StepRecord", "Walk", "format_table",
+__all__ = ["LADDER", "UP", "Ladder", "StepFailed", "StepRecord", "Walk", "format_table",
            "plan_changes", "stateful_destroys"]

@@ -9,13 +9,10 @@ the plan JSON it was applied from (for configuration references), the state JSON
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any, Protocol
 
-from tests.helpers import REPO
 from tests.integration.harness import MOTO_ACCESS_KEY, MOTO_SECRET_KEY, state_resources
+from tfgen.moto_server import MotoProcess as MotoProcess  # re-exported for the suites
 from tfgen.project import Rendered
 from tfgen.stages import Stage
 
@@ -40,37 +37,6 @@ class Stack(Protocol):
 
     @property
     def moto(self) -> dict[str, Any]: ...
-
-
-class MotoProcess:
-    """A patched moto server in a child process (see harness._serve)."""
-
-    def __init__(self, log: Path) -> None:
-        self._log = log.open("a", encoding="utf-8")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.integration.harness"],
-            cwd=REPO,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._log,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline().strip()
-        if not line.startswith("MOTO_ENDPOINT "):
-            self.stop()
-            raise RuntimeError(f"moto did not start (see {log}): {line!r}")
-        self.endpoint = line.split(" ", 1)[1]
-
-    def stop(self) -> None:
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._log.close()
 
 
 def client(service: str, endpoint: str, region: str) -> Any:

@@ -15,6 +15,7 @@ from botocore.config import Config  # type: ignore[import-untyped]
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 from botocore.parsers import ResponseParserError  # type: ignore[import-untyped]
 
+from tfgen.moto_gaps import instance_refresh_stub, protected_load_balancers
 from tfgen.terraform import Terraform, TerraformEnv, TerraformFailed
 
 from .harness import (
@@ -24,10 +25,8 @@ from .harness import (
     SERVICES,
     applied,
     aws_provider_aliases,
-    instance_refresh_stub,
     override_text,
     prepare_workdir,
-    protected_load_balancers,
     state_resources,
 )
 
@@ -332,7 +331,7 @@ def test_a_retried_delete_gets_the_first_attempts_answer() -> None:
     from botocore.exceptions import ClientError
     from moto import mock_aws
 
-    from tests.integration.harness import idempotent_retried_deletes
+    from tfgen.moto_gaps import idempotent_retried_deletes
 
     with mock_aws(), idempotent_retried_deletes():
         ec2 = boto3.client("ec2", region_name="ap-northeast-2")

@@ -373,8 +373,12 @@ def test_first_plan_has_no_snapshot_and_is_reviewed_against_nothing(tmp_path: Pa
     assert "nothing applied yet (stage aws) → " in result.stdout
     assert "+ module.network.aws_vpc.this  (added) [plan: confirmed]" in result.stdout
     assert "Saved plan:" in result.stdout
+    # the cost of a first apply: everything is new, nothing applied costs nothing
+    assert "Monthly cost (estimate)\n  $0.00 → $" in result.stdout
     data = _plan_json(args, env, tmp_path)
     review = data["review"]
+    assert review["cost"]["before"]["total"] == 0
+    assert review["cost"]["delta"] == review["cost"]["after"]["total"] > 0
     assert data["first_apply"] is True and review["old"]["resources"] == 0
     assert review["summary"]["add"] == review["new"]["resources"] > 40
     assert {r["action"] for r in review["resources"]} == {"add"}

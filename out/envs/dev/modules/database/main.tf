@@ -16,7 +16,7 @@ locals {
   # Enterprise Edition, which allow at most 5; IAM authentication is MySQL, MariaDB,
   # PostgreSQL and Aurora only.
   no_multi_az_engines = ["sqlserver-ex", "sqlserver-web"]
-  no_replica_engines  = ["sqlserver-ex", "sqlserver-web", "sqlserver-se", "oracle-se2"]
+  no_replica_engines  = ["oracle-se2", "sqlserver-ex", "sqlserver-web", "sqlserver-se"]
   max_read_replicas   = contains(["sqlserver-ee", "oracle-ee"], var.engine) ? 5 : 15
   iam_auth_engines    = ["mysql", "mariadb", "postgres", "aurora-mysql", "aurora-postgresql"]
 
