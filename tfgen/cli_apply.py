@@ -8,14 +8,15 @@ failures exit with Terraform's own exit code.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from tfgen import md_fit
 from tfgen.cli_rehearse import run_rehearsal
-from tfgen.diff_report import to_json_data, to_markdown, to_text
+from tfgen.diff_report import MARKDOWN_LIMIT, to_json_data, to_markdown, to_text
 from tfgen.errors import EXIT_FAILURE
 from tfgen.explain import Entry
 from tfgen.explain import explain as explain_fields
@@ -43,10 +44,17 @@ from tfgen.workflow import plan as run_plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: GitHub refuses a comment body over 65,536 characters ("Body is too long (maximum is
+#: 65536 characters)": danger/danger#424, telia-oss/github-pr-resource#259).
+MAX_CHARS = click.option("--max-chars", type=click.IntRange(min=2000), default=MARKDOWN_LIMIT,
+                         show_default=True, metavar="N",
+                         help="With --format markdown: the comment stays within N characters, "
+                              "leaving out the least important sections first (GitHub's limit "
+                              "is 65,536).")
 _SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "read": "<="}
 
 
-def _terraform_options(func: F) -> F:
+def terraform_options(func: F) -> F:
     """--out, --terraform, --emulator: the same on plan, apply and destroy."""
     options = [
         click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
@@ -73,7 +81,7 @@ def _runner(terraform: str | None, emulator: str | None) -> Runner:
                                                   err=True))
 
 
-def _counts_line(changes: list[Change]) -> str:
+def counts_line(changes: list[Change]) -> str:
     counts: dict[str, int] = {}
     for change in changes:
         counts[change.action] = counts.get(change.action, 0) + 1
@@ -82,7 +90,7 @@ def _counts_line(changes: list[Change]) -> str:
     return f"Plan: {summary}."
 
 
-def _print_changes(changes: list[Change]) -> None:
+def print_changes(changes: list[Change]) -> None:
     if not changes:
         click.echo("No changes: the infrastructure matches the blueprint.")
         return
@@ -92,32 +100,40 @@ def _print_changes(changes: list[Change]) -> None:
                  "delete": "red"}.get(change.action)
         click.echo(click.style(f"  {_SYMBOL.get(change.action, '?'):>3} {change.address}",
                                fg=color) + reasons)
-    click.echo(_counts_line(changes))
+    click.echo(counts_line(changes))
 
 
-_FIRST_APPLY = ("No applied snapshot yet (nothing applied through tfgen in this out/): "
+FIRST_APPLY = ("No applied snapshot yet (nothing applied through tfgen in this out/): "
                 "reviewed against an empty environment, everything is 'to add'. If it was "
                 "applied some other way, predicted additions show as 'not in plan'.")
 
 
-def _markdown(result: PlanResult) -> str:
-    """The review as a pull-request comment; Terraform's summary when there is none."""
+def markdown_comment(result: PlanResult, problems: Sequence[str] = (),
+              limit: int = MARKDOWN_LIMIT) -> str:
+    """The review as a pull-request comment, at most `limit` characters with `problems`.
+
+    Terraform's summary when there is no review. The problems (why the exit code is not
+    0) and the first-apply note are always kept; the review gives way (tfgen/md_fit.py).
+    """
     record = result.record
+    tail = ("\n" + "".join(f"> **{p}**\n>\n" for p in problems).rstrip(">\n") + "\n\n"
+            if problems else "")
     if result.review is None:
-        lines = [f"### tfgen plan: {record.blueprint} (stage {record.stage})\n",
-                 f"_{result.review_note}_\n", "```"]
-        lines += [f"{_SYMBOL.get(c.action, '?'):>3} {c.address}" for c in record.change_list()]
-        lines += [_counts_line(record.change_list()), "```", ""]
-        return "\n".join(lines)
-    text = to_markdown(result.review)
-    return (f"> {_FIRST_APPLY}\n\n" if result.first_apply else "") + text
+        head = [f"### tfgen plan: {record.blueprint} (stage {record.stage})\n",
+                f"_{result.review_note}_\n", "```"]
+        rows = [f"{_SYMBOL.get(c.action, '?'):>3} {c.address}" for c in record.change_list()]
+        end = [counts_line(record.change_list()), "```", ""]
+        budget = limit - len(tail) - sum(len(x) + 1 for x in (*head, *end))
+        return "\n".join([*head, *md_fit.cut_lines(rows, budget, "changes"), *end]) + tail
+    prefix = f"> {FIRST_APPLY}\n\n" if result.first_apply else ""
+    return prefix + to_markdown(result.review, limit - len(prefix) - len(tail), limit) + tail
 
 
 @click.command()
 @click.argument("blueprint", type=click.Path(dir_okay=False, exists=True))
 @click.option("--stage", type=click.Choice(STAGE_CHOICES, case_sensitive=False), default=None,
               metavar="STAGE", help="Plan as if the blueprint targeted STAGE.")
-@_terraform_options
+@terraform_options
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
               default="text", show_default=True,
               help="How to show the blueprint review: text for a terminal, markdown for a "
@@ -127,8 +143,10 @@ def _markdown(result: PlanResult) -> str:
               help="Consent to this plan destroying or replacing the stateful resource at "
                    "ADDRESS (a database, an Aurora cluster, a bucket). Repeat it for each "
                    "one; it must name exactly the stateful destroys of the plan.")
+@MAX_CHARS
 def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str | None,
-         emulator: str | None, fmt: str, allow_destroy: tuple[str, ...]) -> None:
+         emulator: str | None, fmt: str, allow_destroy: tuple[str, ...],
+         max_chars: int = MARKDOWN_LIMIT) -> None:
     """Render BLUEPRINT, run terraform init + plan, save the plan, and review it.
 
     Refuses when out/ has hand edits. The saved plan is exactly what `apply` runs. The
@@ -158,6 +176,7 @@ def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str 
       tfgen plan blueprints/envs/dev.yaml
       tfgen plan blueprints/envs/dev.yaml --stage multi-az
       tfgen plan blueprints/envs/dev.yaml --format markdown > review.md
+      tfgen plan blueprints/envs/dev.yaml --format markdown --max-chars 65000  # PR comment
       tfgen plan blueprints/envs/dev.yaml --emulator http://localhost:5000
       tfgen plan blueprints/envs/dev.yaml --emulator moto   # starts and stops moto
       # static-web -> multi-az retires the S3 site bucket: consent to it
@@ -196,10 +215,7 @@ def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str 
                               indent=2, sort_keys=True))
         raise SystemExit(code)
     if fmt == "markdown":
-        click.echo(_markdown(result), nl=False)
-        if problems:
-            click.echo("\n" + "".join(f"> **{p}**\n>\n" for p in problems).rstrip(">\n")
-                       + "\n")
+        click.echo(markdown_comment(result, problems, max_chars), nl=False)
         if record.has_changes:
             click.echo(next_step, err=True)
         raise SystemExit(code)
@@ -209,13 +225,13 @@ def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str 
     if result.review is None:
         if result.review_note:
             click.echo(result.review_note)
-        _print_changes(record.change_list())
+        print_changes(record.change_list())
     else:
         if result.first_apply:
-            click.echo(_FIRST_APPLY)
+            click.echo(FIRST_APPLY)
         click.echo(to_text(result.review), nl=False)
         click.echo(click.style("Terraform: ", bold=True)
-                   + (_counts_line(record.change_list()) if record.has_changes
+                   + (counts_line(record.change_list()) if record.has_changes
                       else "no changes: the infrastructure matches the blueprint."))
     for problem in problems:
         click.echo(click.style("tfgen: ", fg="red", bold=True) + problem)
@@ -231,7 +247,7 @@ def _exit_for(exc: ApplyFailed) -> None:
 
 @click.command()
 @click.argument("blueprint", type=click.Path(dir_okay=False, exists=True))
-@_terraform_options
+@terraform_options
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
 def apply(blueprint: str, out_dir: str | None, terraform: str | None, emulator: str | None,
           auto_approve: bool) -> None:
@@ -253,7 +269,7 @@ def apply(blueprint: str, out_dir: str | None, terraform: str | None, emulator: 
         run_rehearsal(blueprint, out_dir, _runner(terraform, emulator))
         return
     def confirm(record: PlanRecord) -> bool:
-        _print_changes(record.change_list())
+        print_changes(record.change_list())
         return click.confirm(f"Apply this plan to {record.name}-{record.environment} "
                              f"(made {record.created})?", default=False)
 
@@ -272,7 +288,7 @@ def apply(blueprint: str, out_dir: str | None, terraform: str | None, emulator: 
 
 @click.command()
 @click.argument("blueprint", type=click.Path(dir_okay=False, exists=True))
-@_terraform_options
+@terraform_options
 @click.option("--auto-approve", is_flag=True,
               help="Destroy without asking (not enough for environments named *prod*).")
 @click.option("--confirm-environment", metavar="NAME", default=None,

@@ -3,8 +3,9 @@
 All three present the same report in the same order: summary, blueprint changes,
 infrastructure changes, risks, stage narrative. Text carries click styles (the CLI's
 `click.echo` strips them when stdout is not a terminal). Markdown stays under
-`MARKDOWN_LIMIT` characters by dropping whole blocks (a table is never cut) and saying
-so. JSON is versioned (`JSON_VERSION`, documented in docs/diff.md).
+`MARKDOWN_LIMIT` characters by dropping whole blocks, least important first (a table is
+never cut; tfgen/md_fit.py), and saying so. JSON is versioned (`JSON_VERSION`,
+documented in docs/diff.md).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import click
 
-from tfgen import cost_report, userdata
+from tfgen import cost_report, md_fit, userdata
 from tfgen.diagram import from_context
 from tfgen.diagram_emit import step_markdown
 from tfgen.diff import ACTIONS, DiffReport, ResourceChange
@@ -173,14 +174,17 @@ def _resource_row(change: ResourceChange) -> list[str]:
     return [*row, change.plan or ""] if change.plan is not None else row
 
 
-def _sections(report: DiffReport) -> list[tuple[str, list[str]]]:
-    """(details summary, blocks) per collapsible section, in report order."""
-    sections: list[tuple[str, list[str]]] = []
+_ACTION_PRIORITY = {"add": md_fit.ADD, "change": md_fit.CHANGE, "replace": md_fit.DESTROY,
+                    "destroy": md_fit.DESTROY}
+
+
+def _sections(report: DiffReport) -> list[md_fit.Section]:
+    """The collapsible sections in report order, each block with its priority (md_fit)."""
     bp_rows = [[f"`{c.path}`", f"`{show(c.old)}`", f"`{show(c.new)}`"]
                for c in report.blueprint_changes]
-    sections.append((f"Blueprint changes ({len(bp_rows)})",
-                     _table(["field", "old", "new"], bp_rows) or ["_none_\n"]))
-    blocks: list[str] = []
+    sections = [md_fit.Section(f"Blueprint changes ({len(bp_rows)})", [
+        (md_fit.BLUEPRINT, b) for b in _table(["field", "old", "new"], bp_rows) or ["_none_\n"]])]
+    blocks: list[tuple[int, str]] = []
     with_plan = report.plan is not None
     for action in ACTIONS:
         rows = [_resource_row(c) for c in report.resources if c.action == action]
@@ -188,24 +192,33 @@ def _sections(report: DiffReport) -> list[tuple[str, list[str]]]:
             header = ["", "address", "arguments"] + (["plan"] if with_plan else [])
             tables = _table(header, rows)
             tables[0] = f"**{_HEADING[action].capitalize()} ({len(rows)})**\n\n" + tables[0]
-            blocks += tables
+            blocks += [(_ACTION_PRIORITY[action], t) for t in tables]
     if report.plan is not None and report.plan.missed:
-        blocks += _table(["missed by the prediction (in the plan)", "action"],
-                         [[f"`{a}`", act] for a, act in report.plan.missed])
+        blocks += [(md_fit.MISSED, t) for t in _table(
+            ["missed by the prediction (in the plan)", "action"],
+            [[f"`{a}`", act] for a, act in report.plan.missed])]
     if report.unpredicted:
         tables = _table(["", "address", "arguments", "plan"],
                         [_resource_row(c) for c in report.unpredicted])
         tables[0] = ("**In Terraform's plan, not predicted by the blueprint diff "
                      f"({len(report.unpredicted)})**\n\n" + tables[0])
-        blocks += tables
-    sections.append((f"Infrastructure changes ({len(report.resources)})", blocks))
+        blocks += [(md_fit.UNPREDICTED, t) for t in tables]
+    sections.append(md_fit.Section(f"Infrastructure changes ({len(report.resources)})",
+                                   blocks or [(md_fit.CHANGE, "_none predicted_\n")]))
     for tier, diff in userdata.report_diffs(report):
-        sections.append((f"User data ({tier})", [f"````diff\n{diff}\n````\n"]))
+        sections.append(md_fit.Section(f"User data ({tier})",
+                                       [(md_fit.USER_DATA, f"````diff\n{diff}\n````\n")]))
     return sections
 
 
-def to_markdown(report: DiffReport, limit: int = MARKDOWN_LIMIT) -> str:
-    """A pull-request comment: summary and risks first, details collapsed, < `limit`."""
+def to_markdown(report: DiffReport, limit: int = MARKDOWN_LIMIT,
+                said: int | None = None) -> str:
+    """A pull-request comment: summary and risks first, details collapsed, <= `limit`.
+
+    Over the limit, whole blocks go, least important first (tfgen/md_fit.py): the stage
+    narrative, user-data diffs and added resources before changes, destroys and risks.
+    `said`: the limit the truncation note names, when `limit` is a share of it.
+    """
     head = [f"### tfgen diff: {_title(report)}\n", f"**{summary_line(report)}**\n"]
     if report.changed and report.module_counts():
         head += _table(["module", *ACTIONS],
@@ -226,40 +239,21 @@ def to_markdown(report: DiffReport, limit: int = MARKDOWN_LIMIT) -> str:
     head.append(cost_report.markdown_headline(report))
     risk_lines = [f"- **{_KIND_TITLE[r.kind]}** `{r.subject}`: {r.message}\n"
                   for r in report.risks] or ["_none found_\n"]
-    story = [f"**{a} → {b}.** {text}\n" for a, b, text in cost_report.narrative(report)]
-    parts = [*_sections(report), (f"Risks ({len(report.risks)})", ["".join(risk_lines)]),
-             cost_report.markdown_section(report)]
+    story = [(md_fit.NARRATIVE, f"**{a} → {b}.** {text}\n")
+             for a, b, text in cost_report.narrative(report)]
+    cost_title, cost_blocks = cost_report.markdown_section(report)
+    parts = [*_sections(report),
+             md_fit.Section(f"Risks ({len(report.risks)})",
+                            [(md_fit.RISKS, "".join(risk_lines))], True),
+             md_fit.Section(cost_title, [(md_fit.COST, b) for b in cost_blocks], True)]
     if story:
-        parts.append(("Stage narrative", story))
-    # Last, so a long report drops the pictures before any table (tfgen/diagram_emit.py).
+        parts.append(md_fit.Section("Stage narrative", story))
+    # Last, and the first to go in a long report (tfgen/diagram_emit.py).
     pictures = step_markdown(from_context(report.old.context), from_context(report.new.context))
     if pictures:
-        parts.append(("Architecture before → after", pictures))
-    text = "\n".join(head)
-    dropped = 0
-    note = ("\n> Truncated to stay under {limit:,} characters: {n} block(s) left out. Run "
-            "`tfgen diff --format text` (or `--format json`) for the full report.\n")
-    reserve = len(note) + 40
-    for index, (title, blocks) in enumerate(parts):
-        opening = ("open" if title.startswith(("Risks", cost_report.TITLE, "Architecture"))
-                   else "")
-        section = f"\n<details {opening}>\n<summary>{title}</summary>\n\n".replace(
-            "<details >", "<details>")
-        closing = "\n</details>\n"
-        if len(text) + len(section) + len(closing) + reserve > limit:
-            dropped += sum(len(bs) for _, bs in parts[index:])
-            break
-        body = ""
-        for block in blocks:
-            if len(text) + len(section) + len(body) + len(block) + len(closing) + reserve \
-                    > limit:
-                dropped += 1
-                continue
-            body += block + "\n"
-        text += section + body + closing
-    if dropped:
-        text += note.format(limit=limit, n=dropped)
-    return text
+        parts.append(md_fit.Section("Architecture before → after",  # a legend alone: no
+                                    [(md_fit.PICTURES, "\n".join(pictures))], True))
+    return md_fit.fit("\n".join(head), parts, limit, said)
 
 
 # --- json --------------------------------------------------------------------------------
