@@ -1,18 +1,26 @@
 """Run every benchmark under bench/ and report each as a ratio to a baseline.
 
-The baseline is measured in the same run on the same machine: parsing the example
-blueprint with plain `yaml.safe_load` (the least work any tfgen command does). Ratios
-survive a slower or busier machine; absolute seconds do not. Each `bench_*.py` module
-exposes functions named `bench_*` that return seconds per operation (a float).
+Two parts, each against baselines measured in the same run on the same machine (ratios
+survive a slower or busier machine; absolute seconds do not):
 
-    python bench/run.py            # or: make bench
-    python bench/run.py --json     # machine-readable
+1. whole `tfgen` processes (bench/processes.py): start-up against the import floor of
+   tfgen's dependencies, 1 against 100 environments, fresh and no-op renders, the
+   marginal cost per environment — printed as a Markdown table (README quotes it);
+2. library calls in-process: each `bench_*.py` module exposes functions named `bench_*`
+   that return seconds per operation, against parsing the example blueprint with plain
+   PyYAML, libyaml when available as tfgen does (the least work any tfgen command does).
+
+    python bench/run.py                 # or: make bench
+    python bench/run.py --rounds 3      # fewer runs per process case (default 7)
+    python bench/run.py --processes     # only part 1; --calls: only part 2
+    python bench/run.py --json          # machine-readable
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import statistics
 import sys
 import time
@@ -41,9 +49,13 @@ def per_call(fn: Callable[[], object], *, min_time: float = 0.5, repeat: int = 5
     return statistics.median(rounds)
 
 
+#: tfgen parses with libyaml when PyYAML has it (tfgen/loader.py): so does the baseline.
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def baseline() -> float:
     text = EXAMPLE.read_text(encoding="utf-8")
-    return per_call(lambda: yaml.safe_load(text))
+    return per_call(lambda: yaml.load(text, Loader=LOADER))  # a safe loader
 
 
 def discover() -> list[tuple[str, Callable[[], float]]]:
@@ -60,16 +72,40 @@ def discover() -> list[tuple[str, Callable[[], float]]]:
     return found
 
 
+def _option(name: str, default: int) -> int:
+    return int(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
+
+
 def main() -> None:
     sys.path.insert(0, str(HERE.parent))
+    sys.path.insert(0, str(HERE))
+    processes = "--calls" not in sys.argv
+    calls = "--processes" not in sys.argv
+    rows: list[dict[str, object]] = []
+    if processes:
+        from processes import measure, table
+
+        rounds = _option("--rounds", 7)
+        rows = measure(rounds=rounds, count=_option("--envs", 100))
+        if "--json" not in sys.argv:
+            print(f"Whole processes, median of {rounds} interleaved runs "
+                  f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}):\n")
+            print(table(rows))
+            print()
+    if not calls:
+        if "--json" in sys.argv:
+            print(json.dumps({"processes": rows}, indent=2))
+        return
     base = baseline()
-    results = [{"benchmark": "baseline: yaml.safe_load(example)", "seconds": base, "ratio": 1.0}]
+    label = f"baseline: yaml.load(example, {LOADER.__name__})"
+    results = [{"benchmark": label, "seconds": base, "ratio": 1.0}]
     for name, fn in discover():
         seconds = fn()
         results.append({"benchmark": name, "seconds": seconds, "ratio": seconds / base})
     if "--json" in sys.argv:
-        print(json.dumps({"results": results}, indent=2))
+        print(json.dumps({"processes": rows, "results": results}, indent=2))
         return
+    print("In-process calls, against parsing the example with PyYAML:\n")
     width = max(len(r["benchmark"]) for r in results)
     for r in results:
         print(f"{r['benchmark']:<{width}}  {r['seconds'] * 1000:9.3f} ms  x{r['ratio']:8.1f}")

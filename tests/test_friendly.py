@@ -103,7 +103,7 @@ def test_no_color_is_honoured_by_every_coloured_command(
         args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each command colours on a terminal (so the test can fail) and never with NO_COLOR."""
     monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.setattr("tfgen.cli._stdout_is_terminal", lambda: True)
+    monkeypatch.setattr("tfgen.cli_render._stdout_is_terminal", lambda: True)
     argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
     coloured = CliRunner().invoke(main, argv, color=True)
     assert ANSI.search(coloured.output), coloured.output

@@ -158,7 +158,8 @@ class _Builder:
         if node.tag not in _SCALAR_TAGS:
             self.fail(_mark(node), path, _tag_message(node.tag))
             return None
-        if node.tag == _BOOL_TAG and node.style is None and node.value not in _YAML12_BOOLS:
+        # libyaml marks a plain scalar with style "", PyYAML with None: both are plain.
+        if node.tag == _BOOL_TAG and not node.style and node.value not in _YAML12_BOOLS:
             # YAML 1.1 (PyYAML) reads yes/no/on/off as booleans; YAML 1.2 (editors,
             # check-jsonschema, yaml-language-server) reads them as strings. Refuse the
             # word so that every reader of a blueprint agrees on what it says.
@@ -266,7 +267,31 @@ def _reader_problem(exc: yaml.reader.ReaderError, text: str, file: str) -> Probl
                    "retype the line")
 
 
-def _prescan(text: str) -> None:
+#: libyaml's parser, when PyYAML was built with it: ~10x faster than the pure-Python one,
+#: which dominated rendering many environments (issue 13).
+_FAST: Any = getattr(yaml, "CSafeLoader", None)
+#: Characters PyYAML's pure-Python reader refuses; such text takes the pure-Python path.
+_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
+
+
+def _compose(text: str) -> Node | None:
+    """The node graph of `text`: libyaml for a well-formed file, PyYAML's parser otherwise.
+
+    Only a document libyaml parses without complaint is taken from it; anything it
+    refuses is parsed again by the pure-Python parser, so every error message and
+    position stays the one PyYAML gives (tests/test_loader_fast.py compares both paths).
+    """
+    if _FAST is not None and not _NON_PRINTABLE.search(text):
+        try:
+            _prescan(text, _FAST)
+            return yaml.compose(text, Loader=_FAST)
+        except (yaml.YAMLError, _TooLarge):
+            pass
+    _prescan(text, yaml.SafeLoader)
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+def _prescan(text: str, loader: Any = yaml.SafeLoader) -> None:
     """Walk the parse events (no recursion) to refuse deep or huge documents early.
 
     PyYAML's composer recurses once per nesting level, so `[[[[...` would exhaust the
@@ -274,7 +299,7 @@ def _prescan(text: str) -> None:
     """
     depth = 0
     count = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
@@ -318,8 +343,7 @@ def parse_document(text_or_bytes: str | bytes, file: str) -> Document:
     if tabs:
         raise BlueprintInvalid(tabs)
     try:
-        _prescan(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = _compose(text)
     except _TooLarge as exc:
         raise BlueprintInvalid([_complexity_problem(exc, file)]) from None
     except yaml.MarkedYAMLError as exc:

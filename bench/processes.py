@@ -1,0 +1,191 @@
+"""Whole-process timings of the tfgen command, side by side with their baselines.
+
+What a user waits for is a whole `tfgen` process, so these time processes, not calls:
+wall time and CPU (user + system, from wait4) of each, the median of `rounds` runs. The
+cases run interleaved (round 1 of every case, then round 2, ...) so a busy machine slows
+baselines and subjects alike; the ratios are what to compare across machines.
+
+Baselines, all measured in the same run:
+* the import floor, `python -c 'import jinja2, yaml, click, pydantic'`: tfgen's own
+  dependencies, which no tfgen command can avoid (`import pydantic` is lazy, so the
+  floor plus `from pydantic import BaseModel` is shown too: any validating command
+  pays it);
+* 1 environment against 100 (bench/envs.py), fresh and as a no-op re-render;
+* the file floor: plain Python creating and renaming as many files as the 100
+  environments have, with no checks and no syncs (what the disk alone costs).
+
+Every process gets the environment without PYTHONDONTWRITEBYTECODE, and one untimed run
+first, so bytecode caches exist as they do for an installed tfgen.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from envs import EXAMPLE, make_project
+
+BIN = Path(sys.executable).parent
+FLOOR = "import jinja2, yaml, click, pydantic"
+#: `import pydantic` is lazy; a command that validates must also load BaseModel itself.
+MODEL_FLOOR = "import jinja2, yaml, click; from pydantic import BaseModel"
+
+FILE_FLOOR = """
+import os, sys
+root, trees, files = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for t in range(trees):
+    d = os.path.join(root, str(t)); os.makedirs(os.path.join(d, "s"))
+    for i in range(files):
+        with open(os.path.join(d, "s", str(i)), "w") as f: f.write("x" * 3000)
+    for i in range(files):
+        os.replace(os.path.join(d, "s", str(i)), os.path.join(d, str(i)))
+"""
+
+
+@dataclass
+class Case:
+    """One command, run `rounds` times; `prepare` runs untimed before each run."""
+
+    name: str
+    command: list[str]
+    cwd: Path
+    prepare: Callable[[], None] = lambda: None
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(self.walls)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpus)
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def _run(case: Case, env: dict[str, str]) -> tuple[float, float]:
+    case.prepare()
+    start = time.perf_counter()
+    proc = subprocess.Popen(case.command, cwd=case.cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    proc.returncode = code
+    errors = proc.stderr.read().decode() if proc.stderr else ""
+    if code != 0:
+        raise RuntimeError(f"{case.name}: exit {code}\n{errors}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def _rmtree(path: Path) -> Callable[[], None]:
+    return lambda: shutil.rmtree(path, ignore_errors=True)
+
+
+def measure(rounds: int = 7, count: int = 100) -> list[dict[str, object]]:
+    """Time every case `rounds` times, interleaved; rows for the table, with ratios."""
+    tfgen = str(BIN / "tfgen")
+    python = sys.executable
+    env = _env()
+    with tempfile.TemporaryDirectory(prefix="tfgen-bench-") as tmp:
+        root = Path(tmp)
+        example_dir = root / "example"
+        (example_dir / "blueprints").mkdir(parents=True)
+        shutil.copyfile(EXAMPLE, example_dir / "blueprints" / EXAMPLE.name)
+        many = root / "many"
+        envs = [str(p.relative_to(many)) for p in make_project(many, count)]
+        one = root / "one"
+        make_project(one, 1)
+        cases = {
+            "floor": Case("import floor", [python, "-c", FLOOR], root),
+            "models": Case("floor + pydantic.BaseModel", [python, "-c", MODEL_FLOOR], root),
+            "version": Case("tfgen --version", [tfgen, "--version"], root),
+            "render": Case("tfgen render example (fresh)",
+                           [tfgen, "render", "blueprints/shopping-mall.yaml", "--out", "fresh"],
+                           example_dir, _rmtree(example_dir / "fresh")),
+            "noop": Case("tfgen render example (no-op)",
+                         [tfgen, "render", "blueprints/shopping-mall.yaml", "--out", "kept"],
+                         example_dir),
+            "one": Case("1 environment (fresh)", [tfgen, "render", "blueprints/envs/a00.yaml"],
+                        one, _rmtree(one / "out")),
+            "many": Case(f"{count} environments (fresh)", [tfgen, "render", *envs], many,
+                         _rmtree(many / "out")),
+            "one_noop": Case("1 environment (no-op)",
+                             [tfgen, "render", "blueprints/envs/a00.yaml"], one),
+            "many_noop": Case(f"{count} environments (no-op)", [tfgen, "render", *envs], many),
+            "files": Case(f"file floor ({count} trees)", [], root),
+        }
+        _run(cases["many"], env)  # untimed; how many files do the environments have?
+        written = sum(1 for p in (many / "out").rglob("*")
+                      if p.is_file() and ".tfgen" not in p.parts)
+        cases["files"].command = [python, "-c", FILE_FLOOR, str(root / "raw"), str(count),
+                                  str(round(written / count))]
+        cases["files"].prepare = _rmtree(root / "raw")
+        for case in cases.values():  # untimed: bytecode caches, and the no-op's first write
+            _run(case, env)
+        for _ in range(rounds):
+            for key in ("many", "many_noop"):  # the no-op needs its tree: run it after
+                case = cases[key]
+                case.walls.append(0.0)
+                case.cpus.append(0.0)
+                case.walls[-1], case.cpus[-1] = _run(case, env)
+            for key, case in cases.items():
+                if key in ("many", "many_noop"):
+                    continue
+                wall, cpu = _run(case, env)
+                case.walls.append(wall)
+                case.cpus.append(cpu)
+    return _rows(cases, count)
+
+
+def _rows(cases: dict[str, Case], count: int) -> list[dict[str, object]]:
+    c = cases
+
+    def row(key: str, base: str | None, target: str = "") -> dict[str, object]:
+        case = c[key]
+        ratio_wall = case.wall / c[base].wall if base else None
+        ratio_cpu = case.cpu / c[base].cpu if base else None
+        return {"case": case.name, "wall_ms": case.wall * 1000, "cpu_ms": case.cpu * 1000,
+                "baseline": c[base].name if base else "", "wall_ratio": ratio_wall,
+                "cpu_ratio": ratio_cpu, "target": target}
+
+    rows = [row("floor", None), row("version", "floor", "wall <= 1.3x floor"),
+            row("models", "floor", "(what validating needs)"),
+            row("render", "floor", "wall <= 1.5x floor"), row("noop", "floor"),
+            row("one", "floor"), row("many", "one", "<= 2 s wall"),
+            row("many", "files", "(disk alone)"), row("files", None),
+            row("one_noop", "floor"), row("many_noop", "one_noop", "<= 0.8 s wall")]
+    for fresh, base, label in (("many", "one", "fresh"), ("many_noop", "one_noop", "no-op")):
+        rows.append({"case": f"marginal cost per environment ({label})",
+                     "wall_ms": (c[fresh].wall - c[base].wall) * 1000 / (count - 1),
+                     "cpu_ms": (c[fresh].cpu - c[base].cpu) * 1000 / (count - 1),
+                     "baseline": "", "wall_ratio": None, "cpu_ratio": None,
+                     "target": f"({c[fresh].name} - {c[base].name}) / {count - 1}"})
+    return rows
+
+
+def table(rows: list[dict[str, object]]) -> str:
+    """The rows as a Markdown table (the README quotes it)."""
+    def ratio(value: object) -> str:
+        return f"{value:.2f}x" if isinstance(value, float) else ""
+
+    lines = ["| case | wall ms | CPU ms | baseline | wall ratio | CPU ratio | target |",
+             "|---|---:|---:|---|---:|---:|---|"]
+    for r in rows:
+        lines.append(f"| {r['case']} | {r['wall_ms']:.0f} | {r['cpu_ms']:.0f} | "
+                     f"{r['baseline']} | {ratio(r['wall_ratio'])} | {ratio(r['cpu_ratio'])} | "
+                     f"{r['target']} |")
+    return "\n".join(lines)
