@@ -142,12 +142,12 @@ def hashlib_of(text: str) -> str:
 
 def test_protected_paths_are_refused_at_the_one_place_that_writes(tmp_path: Path) -> None:
     from tfgen.errors import OutputConflict
-    from tfgen.output import _safe_target
+    from tfgen.output import safe_target
     for relpath in ("terraform.tfstate", "terraform.tfstate.backup", ".terraform.lock.hcl",
                     ".terraform/providers/x", ".terraform-emulator/terraform.tfstate",
                     "emulator.tfstate", ".terraform.tfstate.lock.info"):
         with pytest.raises(OutputConflict, match="never written or deleted"):
-            _safe_target(tmp_path, relpath)
+            safe_target(tmp_path, relpath)
 
 
 def test_own_write_journal_is_still_rolled_forward(tmp_path: Path) -> None:
@@ -159,7 +159,7 @@ def test_own_write_journal_is_still_rolled_forward(tmp_path: Path) -> None:
     assert journal is None
     # Forge nothing: write a real journal by stopping after the commit point.
     record = {"version": 1, "write": {}, "delete": ["a.tf"], "manifest": {}}
-    record["mac"] = output.outguard.sign(output._journal_payload(record))
+    record["mac"] = output.outguard.sign(output.journal_payload(record))
     (out / output.TXN).mkdir(parents=True)
     (out / output.TXN / output.JOURNAL).write_text(json.dumps(record))
     assert output.recover(out) and not (out / "a.tf").exists()

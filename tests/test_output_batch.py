@@ -163,7 +163,7 @@ def test_a_journal_staged_by_an_older_tfgen_is_finished(tmp_path: Path) -> None:
         "modules/b/main.tf": NEW["modules/b/main.tf"]}}.items())}
     record: dict[str, object] = {"version": 1, "delete": [], "manifest": manifest,
                                  "write": {"modules/b/main.tf": manifest["modules/b/main.tf"]}}
-    record["mac"] = output.outguard.sign(output._journal_payload(record))
+    record["mac"] = output.outguard.sign(output.journal_payload(record))
     (out / TXN / JOURNAL).write_text(json.dumps(record))
     assert recover(out)
     assert (out / "modules" / "b" / "main.tf").read_text() == NEW["modules/b/main.tf"]

@@ -58,16 +58,16 @@ from tfgen.output_plan import (
     HandEdit,
     Journal,
     WritePlan,
-    _journal_payload,
-    _on_disk,
-    _safe_target,
     check_tree,
     describe_conflicts,
     digest,
+    journal_payload,
+    on_disk,
     plan_write,
     read_journal,
     read_manifest,
     read_pristine,
+    safe_target,
     unchanged_since,
 )
 
@@ -84,18 +84,18 @@ __all__ = [
     "HandEdit",
     "Journal",
     "WritePlan",
-    "_journal_payload",
-    "_safe_target",
     "apply_write",
     "apply_writes",
     "check_tree",
     "describe_conflicts",
     "digest",
+    "journal_payload",
     "plan_write",
     "read_journal",
     "read_manifest",
     "read_pristine",
     "recover",
+    "safe_target",
 ]
 
 CRASH_ENV = "TFGEN_TEST_CRASH_AFTER"
@@ -205,7 +205,7 @@ def _write_locked(plans: list[WritePlan]) -> None:
     for directory, journal in work:
         record: dict[str, object] = {"version": MANIFEST_VERSION, "write": journal.write,
                                      "delete": journal.delete, "manifest": journal.manifest}
-        record["mac"] = outguard.sign(_journal_payload(record))
+        record["mac"] = outguard.sign(journal_payload(record))
         tmp = _write_temp(directory / TXN / JOURNAL,
                           json.dumps(record, indent=2, sort_keys=True) + "\n")
         barrier.file(tmp)
@@ -230,7 +230,7 @@ def _stage(plan: WritePlan, journal: Journal, barrier: Barrier) -> None:
     checked: set[Path] = set()
     mode = _file_mode()
     for number, relpath in enumerate(sorted(journal.write)):
-        _safe_target(plan.directory, relpath, checked)
+        safe_target(plan.directory, relpath, checked)
         target = staged / _staged_name(number)
         # No temporary file: an uncommitted staging area is thrown away whole by recover().
         with target.open("w", encoding="utf-8", newline="\n") as handle:
@@ -276,7 +276,7 @@ def _roll_forward(directory: Path, journal: Journal, barrier: Barrier) -> None:
             source = staged / relpath  # staged by a tfgen before issue 13, as a tree
         if not source.exists():
             continue  # moved by an earlier, interrupted roll-forward
-        target = _safe_target(directory, relpath, checked)
+        target = safe_target(directory, relpath, checked)
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
@@ -284,7 +284,7 @@ def _roll_forward(directory: Path, journal: Journal, barrier: Barrier) -> None:
         barrier.file(target)
         _step()
     for relpath in journal.delete:
-        target = _safe_target(directory, relpath)
+        target = safe_target(directory, relpath)
         if target.is_file() or target.is_symlink():
             target.unlink()
             barrier.directory(target.parent)
@@ -318,7 +318,7 @@ def _refresh_pristine(directory: Path, manifest: dict[str, str]) -> None:
     for relpath, recorded in manifest.items():
         text = kept.get(relpath)
         if text is None or digest(text) != recorded:
-            text = _on_disk(_safe_target(directory, relpath))
+            text = on_disk(safe_target(directory, relpath))
         if text is not None and digest(text) == recorded:
             fresh[relpath] = text
     pristine = directory / PRISTINE

@@ -110,7 +110,7 @@ def read_journal(directory: Path) -> Journal | None:
         raise OutputConflict(f"{path}: unreadable write journal ({exc}) — it is written "
                              "atomically, so something else changed it; delete "
                              f"{directory / TXN} and render again") from None
-    if not isinstance(data, dict) or not outguard.verify(_journal_payload(data),
+    if not isinstance(data, dict) or not outguard.verify(journal_payload(data),
                                                           data.get("mac")):
         raise OutputConflict(f"{path}: a write journal that tfgen did not start on this "
                              "machine (it may have come from a clone); it is not carried "
@@ -121,12 +121,12 @@ def read_journal(directory: Path) -> Journal | None:
                    manifest=dict(data["manifest"]))
 
 
-def _journal_payload(record: dict[str, object]) -> str:
+def journal_payload(record: dict[str, object]) -> str:
     """The signed part of a journal record: everything but its MAC, canonically."""
     return json.dumps({k: v for k, v in record.items() if k != "mac"}, sort_keys=True)
 
 
-def _safe_target(directory: Path, relpath: str, checked: set[Path] | None = None) -> Path:
+def safe_target(directory: Path, relpath: str, checked: set[Path] | None = None) -> Path:
     """`directory/relpath`, refusing anything that would land outside `directory`.
 
     `checked` remembers folders already found not to be links during one operation (a
@@ -158,13 +158,13 @@ NOT_REGULAR = "\0not a regular file"
 Seen = tuple[int, int, int, int]
 
 
-def _on_disk(target: Path) -> str | None:
+def on_disk(target: Path) -> str | None:
     """The text of a regular file, or None when absent; directories and links are foreign."""
     return _read_regular(target)[0]
 
 
 def _read_regular(target: Path) -> tuple[str | None, Seen | None]:
-    """`_on_disk` with how the file looked, in one open (O_NOFOLLOW: a link is foreign;
+    """`on_disk` with how the file looked, in one open (O_NOFOLLOW: a link is foreign;
     O_NONBLOCK: a FIFO planted in a clone cannot hang the read)."""
     try:
         fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -223,7 +223,7 @@ def plan_write(directory: Path, files: dict[str, str]) -> WritePlan:
             return written[relpath]
         if relpath in gone:
             return None
-        text, seen = _read_regular(_safe_target(directory, relpath, checked))
+        text, seen = _read_regular(safe_target(directory, relpath, checked))
         if seen is not None:
             plan.seen[relpath] = seen
         return None if text is None else digest(text)
@@ -272,7 +272,7 @@ def unchanged_since(plan: WritePlan) -> bool:
 
 def _edit_diff(relpath: str, manifest: dict[str, str], directory: Path) -> str:
     """Show the hand edit against the generated text when it is still recoverable."""
-    current = _on_disk(directory / relpath) or ""
+    current = on_disk(directory / relpath) or ""
     base = read_pristine(directory).get(relpath)
     if base is not None and digest(base) == manifest.get(relpath):
         return "".join(difflib.unified_diff(

@@ -33,7 +33,7 @@ class FileDiff:
         return self.lines[:limit], len(self.lines) - limit
 
 
-def _on_disk(path: Path) -> str | None:
+def on_disk(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
     except OSError:
@@ -43,7 +43,7 @@ def _on_disk(path: Path) -> str | None:
 def file_diff(directory: Path, shown_dir: str, relpath: str,
               rendered: str | None) -> FileDiff:
     """The diff for one relative path; `rendered` None means the render removes it."""
-    old = _on_disk(directory / relpath)
+    old = on_disk(directory / relpath)
     name = f"{shown_dir}/{relpath}"
     lines = difflib.unified_diff(
         (old or "").splitlines(), (rendered or "").splitlines(),
