@@ -109,6 +109,10 @@ ENGINES: dict[str, EngineFacts] = {
 #: for MariaDB "Supported MariaDB major versions" (MariaDB has no Extended Support).
 #: Majors not listed (Oracle, SQL Server: licence-bound, no RDS Extended Support) are not
 #: checked. Update this table when AWS publishes a new major or moves a date.
+#: Cross-checked 2026-12-04: every RDS MySQL, RDS PostgreSQL and Aurora MySQL date agrees
+#: with awslabs/aws-service-eol-data data/eol.json (lastUpdated 2026-09-13; each entry
+#: names the AWS page above); MariaDB 10.6-11.8 with endoflife.date's amazon-rds-mariadb
+#: API. Not cross-checked: MariaDB 10.5 and the Aurora PostgreSQL rows.
 STANDARD_SUPPORT_ENDS: dict[tuple[str, str], dt.date] = {
     ("mysql", "5.7"): dt.date(2024, 2, 29),
     ("mysql", "8.0"): dt.date(2026, 7, 31),
