@@ -61,8 +61,8 @@ def repo(tmp_path: Path) -> Path:
     return root
 
 
-def _names(root: Path, since: str = "HEAD") -> list[str]:
-    return [a.blueprint for a in affected(root, since).affected]
+def _names(root: Path, since: str = "HEAD", *, trust: bool = False) -> list[str]:
+    return [a.blueprint for a in affected(root, since, trust_repo_code=trust).affected]
 
 
 def test_nothing_and_comments_affect_nothing(repo: Path) -> None:
@@ -118,9 +118,10 @@ def test_unknown_revision_is_invalid_input(repo: Path, monkeypatch: pytest.Monke
     assert result.exit_code == 2
 
 
-def test_each_side_renders_with_its_own_tfgen(repo: Path) -> None:
-    """A repository holding tfgen: a template change affects every blueprint; a code
-    change that renders the same affects none (REV's code renders REV's side)."""
+def test_each_side_renders_with_its_own_tfgen_when_trusted(repo: Path) -> None:
+    """--trust-repo-code in a repository holding tfgen: a template change affects every
+    blueprint; a code change that renders the same affects none (REV's code renders
+    REV's side)."""
     shutil.copytree(REPO / "tfgen", repo / "tfgen",
                     ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "templates", repo / "templates",
@@ -128,12 +129,12 @@ def test_each_side_renders_with_its_own_tfgen(repo: Path) -> None:
     _commit(repo, "vendor tfgen")
     hcl = repo / "tfgen" / "hcl.py"
     hcl.write_text(hcl.read_text(encoding="utf-8") + "\n# a comment only\n", encoding="utf-8")
-    assert _names(repo) == []
+    assert _names(repo, trust=True) == []
     template = repo / "templates" / "root" / "versions.tf.j2"
     template.write_text(template.read_text(encoding="utf-8") + "\n# new line\n",
                         encoding="utf-8")
-    assert _names(repo) == ["blueprints/base.yaml", "blueprints/envs/dev.yaml",
-                            "blueprints/other.yaml"]
+    assert _names(repo, trust=True) == ["blueprints/base.yaml", "blueprints/envs/dev.yaml",
+                                        "blueprints/other.yaml"]
 
 
 def test_a_revision_whose_tfgen_is_broken_affects_everything(repo: Path) -> None:
@@ -146,9 +147,26 @@ def test_a_revision_whose_tfgen_is_broken_affects_everything(repo: Path) -> None
     hcl.write_text(good + "\nthis is not python\n", encoding="utf-8")
     _commit(repo, "broken tfgen")
     hcl.write_text(good, encoding="utf-8")  # fixed in the working tree
-    report = affected(repo)
+    report = affected(repo, trust_repo_code=True)
     assert len(report.affected) == 3
     assert all(a.reason.startswith("did not render at the revision") for a in report.affected)
+
+
+def test_code_in_the_checkout_never_runs_unless_trusted(repo: Path) -> None:
+    """A repository is untrusted (a fork's pull request in CI): a planted `tfgen/` package,
+    at REV or in the working tree, is not imported by default."""
+    marker = repo.parent / "planted-code-ran"
+    planted = repo / "tfgen"
+    planted.mkdir()
+    (planted / "__init__.py").write_text(
+        f"open({str(marker)!r}, 'w').write('ran')\n", encoding="utf-8")
+    _commit(repo, "plant a tfgen package")
+    (repo / "blueprints" / "other.yaml").write_text(
+        (repo / "blueprints" / "other.yaml").read_text(encoding="utf-8") + "# edit\n",
+        encoding="utf-8")
+    _names(repo, "HEAD~1")  # both sides: HEAD~1 (no package) and the working tree (planted)
+    _names(repo)  # both sides hold the planted package
+    assert not marker.exists(), "tfgen affected ran code from the checkout"
 
 
 def test_outside_a_project_is_invalid_input(tmp_path: Path) -> None:

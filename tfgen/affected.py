@@ -8,13 +8,17 @@ affects the overlays that render differently because of it, and a comment-only e
 blueprint affects nothing. A blueprint that is new since REV, or that rendered with an
 error at REV, is affected; one that no longer renders now is an error (fix it first).
 
-Both sides are rendered the same way, each by its own code: the tree at REV is extracted
-with `git archive` into a temporary directory, and when the repository holds tfgen
-itself (`tfgen/` next to `templates/`, as this project does), each side is rendered by a
-child Python process that imports *that side's* tfgen. Otherwise (a project that only
-uses an installed tfgen) both sides use the installed one, so only blueprint changes
-count. Running the code of REV is deliberate: it is your repository's history, as when
-CI runs the tests of a commit. Nothing is written outside the temporary directory.
+Both sides are rendered the same way: the tree at REV is extracted with `git archive`
+into a temporary directory, and each side's blueprints are rendered in memory by a child
+Python process started in isolated mode (`python -I`: neither the working directory nor
+PYTHONPATH is on its import path), so the installed tfgen renders both and nothing in the
+checkout runs. A repository is untrusted input (docs/security.md): a `tfgen/` folder
+planted in a pull request must not be executed by CI's `tfgen affected`.
+
+Only with `trust_repo_code` (`tfgen affected --trust-repo-code`, for tfgen's own
+development, where a template or code change at REV must count) does each side import
+the tfgen that the repository holds at that side (`tfgen/` next to `templates/`).
+Nothing is written outside the temporary directory.
 """
 
 from __future__ import annotations
@@ -133,7 +137,9 @@ def _render_side(project: Path, code: Path | None) -> dict[str, dict[str, object
     if not (project / BLUEPRINTS).is_dir():
         return {}
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run([sys.executable, "-c", _SNIPPET, str(code) if code else ""],
+    # -I: the child's import path holds neither its working directory (the checkout) nor
+    # PYTHONPATH; only `code`, when the caller chose to trust the repository's own tfgen.
+    done = subprocess.run([sys.executable, "-I", "-c", _SNIPPET, str(code) if code else ""],
                           cwd=project, env=env, capture_output=True, text=True,
                           check=False, timeout=600)
     if done.returncode != 0:
@@ -164,7 +170,8 @@ def _reason(old: dict[str, object] | None, new: dict[str, object]) -> str | None
     return f"{len(changed)} rendered file(s) differ: {shown}"
 
 
-def affected(root: Path, since: str = "HEAD") -> AffectedReport:
+def affected(root: Path, since: str = "HEAD", *, trust_repo_code: bool = False
+             ) -> AffectedReport:
     """The blueprints of the project at `root` whose rendered output differs from `since`.
 
     "Now" is the working tree as it is on disk (uncommitted edits included). Paths in the
@@ -184,8 +191,10 @@ def affected(root: Path, since: str = "HEAD") -> AffectedReport:
         old_top = Path(tmp)
         _extract(toplevel, commit, old_top)
         with ThreadPoolExecutor(max_workers=2) as pool:  # two child processes, side by side
-            old_job = pool.submit(_render_side, old_top / prefix, _own_code(old_top))
-            new_job = pool.submit(_render_side, root, _own_code(toplevel))
+            old_job = pool.submit(_render_side, old_top / prefix,
+                                  _own_code(old_top) if trust_repo_code else None)
+            new_job = pool.submit(_render_side, root,
+                                  _own_code(toplevel) if trust_repo_code else None)
             new_side = new_job.result()
             try:
                 old_side = old_job.result()

@@ -71,16 +71,21 @@ def _affected_text(report: AffectedReport, total: int) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="json: one line, a GitHub Actions matrix "
                                       '{"include": [{"blueprint", "out", "stage"}, …]}.')
-def affected_command(since: str, fmt: str) -> None:
+@click.option("--trust-repo-code", is_flag=True,
+              help="Render each side with the tfgen code the repository holds at that "
+                   "side (tfgen's own development). Runs that code: never on a checkout "
+                   "you do not trust, such as a pull request from a fork.")
+def affected_command(since: str, fmt: str, trust_repo_code: bool) -> None:
     """List the blueprints whose rendered Terraform differs from REV: what to plan.
 
     Run from the directory holding blueprints/. Every blueprint is rendered twice in
-    memory, as the working tree is now and as the commit REV had it (extracted with
-    `git archive`, rendered by REV's own tfgen when the repository holds tfgen's code),
-    and a blueprint is affected when its set of rendered files (paths and contents)
-    differs. So a template change affects every blueprint it touches, a change to an
-    overlay's base affects the overlays built on it, a comment-only edit affects none,
-    and a blueprint new since REV is affected. Paths are relative to this directory.
+    memory by the installed tfgen, as the working tree is now and as the commit REV had
+    it (extracted with `git archive`; nothing in the checkout is run), and a blueprint
+    is affected when its set of rendered files (paths and contents) differs. So a change
+    to an overlay's base affects the overlays built on it, a comment-only edit affects
+    none, and a blueprint new since REV is affected; with --trust-repo-code (tfgen's own
+    repository) a template change affects every blueprint it touches. Paths are relative
+    to this directory.
 
     \b
     Exit codes: 0 listed (even when nothing is affected), 1 failure, 2 unknown REV or a
@@ -93,7 +98,7 @@ def affected_command(since: str, fmt: str) -> None:
       tfgen affected --since "$BASE_SHA" --format json   # a CI matrix, one line
       tfgen plan --affected --since origin/main -j 2
     """
-    report = affected(Path.cwd(), since)
+    report = affected(Path.cwd(), since, trust_repo_code=trust_repo_code)
     if fmt == "json":
         click.echo(json.dumps(report.matrix(), separators=(",", ":"), sort_keys=True))
         return
