@@ -44,3 +44,24 @@ def test_the_moto_child_says_why_it_did_not_start(tmp_path: Path,
     monkeypatch.setattr(moto_server.sys, "executable", "/bin/false")
     with pytest.raises(moto_server.MotoFailed, match="moto did not start"):
         moto_server.MotoProcess(tmp_path / "moto.log")
+
+
+def test_moto_child_never_imports_a_tfgen_planted_in_the_working_directory(
+        tmp_path: Path) -> None:
+    """`--emulator moto` runs in the user's (possibly cloned, untrusted) project: the
+    child `python -m tfgen.moto_server` must import the installed tfgen, not ./tfgen."""
+    import subprocess
+
+    planted = tmp_path / "tfgen"
+    planted.mkdir()
+    (planted / "__init__.py").write_text("raise SystemExit('planted tfgen ran')\n",
+                                         encoding="utf-8")
+    code = "import tfgen.moto_server as m; print(m.__file__)"
+    python = moto_server.sys.executable
+    done = subprocess.run([python, *moto_server.INTERPRETER_FLAGS, "-c", code], cwd=tmp_path,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert str(tmp_path) not in done.stdout
+    plain = subprocess.run([python, "-c", code], cwd=tmp_path,
+                           capture_output=True, text=True, check=False)
+    assert "planted tfgen ran" in plain.stderr  # the trap is real without -P

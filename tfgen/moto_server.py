@@ -32,14 +32,19 @@ class MotoFailed(TfgenError):
     """The moto child process did not come up (exit 1)."""
 
 
+#: How the child starts. -P: the working directory (a cloned, untrusted project) is not
+#: on its import path, so a `tfgen/` package planted there is never run.
+INTERPRETER_FLAGS = ("-P",)
+
+
 class MotoProcess:
     """A patched moto server in a child process; `endpoint` is its URL."""
 
     def __init__(self, log: Path | None = None, zones: tuple[str, ...] = ("example.com",),
                  *, seed: bool = False, cwd: Path | None = None) -> None:
         self._log: IO[str] | None = log.open("a", encoding="utf-8") if log else None
-        args = [sys.executable, "-m", "tfgen.moto_server", *(["--seed"] if seed else []),
-                *zones]
+        args = [sys.executable, *INTERPRETER_FLAGS, "-m", "tfgen.moto_server",
+                *(["--seed"] if seed else []), *zones]
         self.proc = subprocess.Popen(args, cwd=cwd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
                                      stderr=self._log or subprocess.DEVNULL, text=True)
