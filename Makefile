@@ -75,10 +75,14 @@ lint: install
 graphviz:
 	@command -v dot >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq graphviz; }
 
+## pytest-xdist: three workers; the stage ladder gets one to itself (tests/conftest.py orders
+## the run), the rest of the suite runs beside it. `make test PYTEST_PARALLEL=` runs serially.
+PYTEST_PARALLEL ?= -n 3 --dist loadgroup --no-loadscope-reorder
+
 ## The whole suite: lint, types, out/ up to date, unit + golden + CLI + terraform + moto tests.
 test: lint checkov graphviz yaml-language-server actionlint
 	$(BIN)/tfgen render --check
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL) --durations=25
 
 ## Re-record the golden snapshots under tests/golden/ after an intended template change.
 golden: install
