@@ -10,9 +10,9 @@ gets one directory holding the distinct test files of all four stages, one
 run three at a time. Two more jobs break a copy of a module (IMDSv2 in tier, the health
 check the alarm watches in health_alarm) and expect its test to say so: the tests can fail.
 
-The example blueprint has no Route 53 health check, so each stage is rendered a second
-time with one (and an alarm email): that renders modules/health_alarm, whose test then
-runs at every stage, and the dns test with its health check on.
+The example blueprint has no Route 53 health check, so each stage is rendered twice more
+with one, with and without an alarm email: that renders modules/health_alarm, whose test
+then runs at every stage for both, and the dns test with its health check on.
 """
 
 from __future__ import annotations
@@ -41,19 +41,20 @@ _BREAKS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _with_health_check(work: Path) -> Path:
-    """The example with a health check and an alarm email, under the example's file name
-    (the generated files' header names it, and the module trees must match)."""
+def _with_health_check(work: Path, email: str | None) -> Path:
+    """The example with a health check (and an alarm email or none), under the example's
+    file name (the generated files' header names it, and the module trees must match)."""
     data = example_data()
-    data["dns"].update(health_check=True, alarm_email="ops@example.com")
-    return write_blueprint(work / "variant", data, EXAMPLE.name)
+    data["dns"].update(health_check=True, alarm_email=email)
+    return write_blueprint(work / f"variant-{bool(email)}", data, EXAMPLE.name)
 
 
 def _module_dirs(work: Path) -> dict[str, list[str]]:
     """Write one directory per module; module -> the stages whose test file it runs."""
     trees: dict[str, dict[str, str]] = {}
     tests: dict[str, dict[str, list[str]]] = {}  # module -> test text -> renders (labels)
-    renders = [(EXAMPLE, ""), (_with_health_check(work), "-health-check")]
+    renders = [(EXAMPLE, ""), (_with_health_check(work, "ops@example.com"), "-health-check"),
+               (_with_health_check(work, None), "-no-email")]
     for (blueprint, suffix), stage in [(r, st) for r in renders for st in Stage]:
         label = f"{stage.value}{suffix}"
         files = render_blueprint(blueprint, stage=stage).files
@@ -73,8 +74,9 @@ def _module_dirs(work: Path) -> dict[str, list[str]]:
         (work / module / "tests").mkdir()
         for text, labels in tests[module].items():
             (work / module / "tests" / f"{labels[0]}.tftest.hcl").write_text(text, encoding="utf-8")
-    return {module: [label.removesuffix("-health-check") for labels in tests[module].values()
-                     for label in labels] for module in trees}
+    return {module: [label.split("-health-check")[0].split("-no-email")[0]
+                     for labels in tests[module].values() for label in labels]
+            for module in trees}
 
 
 def test_every_module_passes_its_own_terraform_test(tmp_path: Path, terraform_bin: Path,
