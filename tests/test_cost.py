@@ -65,7 +65,7 @@ def test_nat_per_az_costs_one_gateway_per_az_and_single_costs_one(tmp_path: Path
     single = _bill("aws", _variant(tmp_path, "single", network={"nat": "single"}))
     azs = len(example_data()["availability_zones"])
     assert _monthly(per_az, "nat_hours") == pytest.approx(azs * _monthly(single, "nat_hours"))
-    assert _monthly(single, "nat_hours") == pytest.approx(0.045 * 730)
+    assert _monthly(single, "nat_hours") == pytest.approx(0.059 * 730)  # Seoul's own price
     # One Elastic IP fewer per NAT gateway saved.
     ipv4 = _monthly(per_az, "public_ipv4") - _monthly(single, "public_ipv4")
     assert ipv4 == pytest.approx((azs - 1) * 0.005 * 730)
@@ -160,6 +160,36 @@ def test_european_variants_use_what_the_table_has(tmp_path: Path, region: str) -
     assert b.warnings == ()  # a researched region: no region-wide warning
 
 
+# Filled from the price list transcriptions on 2026-12-04 (tfgen/prices.py): these items no
+# longer borrow us-east-1's price in these regions.
+_SOURCED = [
+    ("nat_hour", "ap-northeast-2", 0.059), ("nat_gb", "ap-northeast-2", 0.059),
+    ("nat_hour", "eu-west-1", 0.048), ("nat_gb", "eu-west-1", 0.048),
+    ("ec2.t3.small", "ap-northeast-2", 0.026), ("ec2.t3.medium", "ap-northeast-2", 0.052),
+    ("ec2.t3.micro", "eu-west-1", 0.0114), ("ebs.gp3_gb", "ap-northeast-2", 0.0912),
+    ("rds.postgres.db.t3.micro", "us-east-1", 0.018),
+    ("rds.postgres.db.t3.micro", "eu-central-1", 0.021),
+]
+
+
+@pytest.mark.parametrize(("item", "region", "usd"), _SOURCED)
+def test_sourced_regional_prices_do_not_fall_back(item: str, region: str, usd: float) -> None:
+    q = prices.quote(item, region)
+    assert (q.usd, q.fallback) == (usd, False)
+    entry = prices.TABLE[item][region]
+    assert entry.source.startswith("https://") and entry.via  # where it was read
+
+
+def test_the_seoul_example_prices_nat_and_instances_at_seoul_rates() -> None:
+    b = _bill("aws")
+    for key in ("nat_hours", "nat_data", "web_instances", "app_instances", "web_volumes"):
+        line = b.line(key)
+        assert line is not None and not line.fallback, key
+    # Still unsourced for Seoul: the ALB and RDS MySQL lines keep the flagged fallback.
+    alb, db = b.line("alb_hours"), b.line("db_instances")
+    assert alb is not None and alb.fallback and db is not None and db.fallback
+
+
 def test_an_unknown_region_falls_back_with_a_stated_warning(tmp_path: Path) -> None:
     b = _bill("aws", _in_region(tmp_path, "us-west-2"))
     [warning] = b.warnings
@@ -191,17 +221,17 @@ def test_text_shows_the_estimate_label_date_total_and_assumptions() -> None:
     out = to_text(_report())
     section = out[out.index("Monthly cost (estimate)"):out.index("Stage narrative")]
     assert prices.PRICES_DATE in section and "estimate" in section
-    assert "$282.23 → $393.01 a month (+$110.78)" in section
+    assert "$327.74 → $438.52 a month (+$110.78)" in section
     assert "database instances*" in section and "primary + Multi-AZ standby" in section
     assert "unchanged line(s) not shown" in section and "! no ap-northeast-2 price" in section
 
 
 def test_markdown_has_the_small_table_and_the_headline() -> None:
     md = to_markdown(_report())
-    assert f"**Monthly cost (estimate):** $282.23 → $393.01 a month (+$110.78), estimate: " \
+    assert f"**Monthly cost (estimate):** $327.74 → $438.52 a month (+$110.78), estimate: " \
            f"ap-northeast-2 list prices of {prices.PRICES_DATE}" in md
     assert "| line | before | after | delta | assumption |" in md
-    assert "| **total** | **$282.23** | **$393.01** | **+$110.78** |" in md
+    assert "| **total** | **$327.74** | **$438.52** | **+$110.78** |" in md
     assert "| database read replicas* | — | $49.64 | +$49.64 |" in md
 
 

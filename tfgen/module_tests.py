@@ -24,6 +24,9 @@ ZONE_ID = "Z0123456789ABCDEFGHIJ"
 ACCOUNT = "123456789012"
 CERT_ARN = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/00000000-0000-0000-0000-000000000000"
 CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"  # CloudFront's alias zone, the same in every account
+#: Route 53 assigns health check IDs, "up to 64 characters long" (Route 53 API Reference,
+#: GetHealthCheck, https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetHealthCheck.html).
+HEALTH_CHECK_ID = "abcdef11-2222-3333-4444-555555fedcba"
 
 
 def _subnets(count: int, kind: int) -> list[str]:
@@ -116,6 +119,12 @@ def module_test_inputs(ctx: RenderContext) -> dict[str, dict[str, Any]]:
             "origin_alias_target": {
                 "dns_name": f"{name}-alb-123456789.{v['region']}.elb.amazonaws.com",
                 "zone_id": ZONE_ID} if f.cdn else None,
+        }
+    if f.dns and v["dns"]["create_health_check"]:
+        # The root passes module.dns.health_check_id and the blueprint's email (or null).
+        inputs["health_alarm"] = {
+            "name": name, "health_check_id": HEALTH_CHECK_ID, "record_name": record,
+            "alarm_email": v["dns"]["alarm_email"],
         }
     return {m: inputs[m] for m in ctx.modules if m in inputs}
 

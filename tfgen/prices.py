@@ -48,6 +48,29 @@ _V_RDSG = "https://www.usage.ai/blogs/aws/reserved-instances/rds/pricing-calcula
 _V_IPV4 = ("https://www.besthub.dev/articles/why-aws-is-starting-to-charge-for-public-ipv4-"
            "addresses-what-it-means-for-you-da121e06e336")
 _V_DOC = "docs/cost-defaults.md (read 2026-12-03)"
+# Regional numbers read on 2026-12-04 from stored public transcriptions of AWS's own Price
+# List (the offer files at https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/...),
+# each quoting the offer's price description verbatim:
+# - Seoul: a public Korean research note ("컴퓨트 티어 1·2 능력 표", written 2026-10-01) that
+#   read AmazonEC2/current/ap-northeast-2 and marks its rows [PL]; the code-search index
+#   showed its text (index id 70191468979) but not its repository name.
+_V_APN2 = ("public research note citing [PL] AmazonEC2 ap-northeast-2, read from the offer "
+           "file on 2026-10-01 (code-search index id 70191468979)")
+# - Ireland NAT: a public repository's verbatim extract of the offer
+#   AmazonEC2/20260925174521/eu-west-1/index.json (publicationDate 2026-09-25, retrieved
+#   2026-10-02; index id 71229168471, repository name not shown).
+_PL_EUW1 = ("https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/"
+            "20260925174521/eu-west-1/index.json")
+_V_EUW1 = ("public test fixture copying that offer verbatim, retrieved 2026-10-02 "
+           "(code-search index id 71229168471)")
+# - Ireland t3.micro: towardsthecloud/cloudburn.io README.md (example PR report priced from
+#   the AWS Pricing API, "EU-BoxUsage:t3.micro"; undated, read 2026-12-04).
+_V_CLOUDBURN = "https://github.com/towardsthecloud/cloudburn.io (README.md, read 2026-12-04)"
+# - RDS for PostgreSQL db.t3.micro: johnbekele/infracanvas data/pricing/README.md, "Spot
+#   checks" table, rates compared with the AWS Pricing Calculator on 2026-08-10.
+_V_INFRACANVAS = ("https://github.com/johnbekele/infracanvas/blob/main/data/pricing/README.md "
+                  "(spot checks of 2026-08-10)")
+_RDS_PG = "https://aws.amazon.com/rds/postgresql/pricing/"
 
 
 @dataclass(frozen=True)
@@ -74,20 +97,24 @@ TABLE: dict[str, dict[str, Price]] = {
     # VPC pricing page (its NAT example is US East; the stored transcription of the page,
     # api-evangelist/amazon-vpc plans-pricing.yml, quotes "$0.045 per hour" and "$0.045 per
     # GB"; chime/terraform-aws-alternat's README and basavytix.com give the same us-east-1
-    # rates). Seoul: third-party pages disagree (mminzy22.github.io "about $0.045",
-    # mimistory.kr "about $40-50 a month"), so no Seoul number is kept.
+    # rates). Seoul (price list, _V_APN2): "$0.059 per NAT Gateway Hour" / "$0.059 per GB
+    # Data Processed by NAT Gateways"; a second note (AWS Pricing API, 2026-08 publication)
+    # and a Cost Explorer line (APN2-NatGateway-Hours, 611 Hrs, $36.05) agree. Ireland
+    # (offer file _PL_EUW1): EU-NatGateway-Hours $0.048/Hrs, EU-NatGateway-Bytes $0.048/GB.
+    # Frankfurt: only a range for Europe ($0.048-0.052, cloudpipelines.pages.dev) and test
+    # fakes; no EUC1 row of a real price list was found.
     "nat_hour": {
         "us-east-1": Price(0.045, "NAT gateway-hour", _VPC,
                          via=_V_VPC),
-        "ap-northeast-2": _missing("NAT gateway-hour", "third-party figures for Seoul disagree"),
-        "eu-west-1": _missing("NAT gateway-hour", "only a range ($0.048-0.052) for Europe"),
+        "ap-northeast-2": Price(0.059, "NAT gateway-hour", _VPC, via=_V_APN2),
+        "eu-west-1": Price(0.048, "NAT gateway-hour", _PL_EUW1, via=_V_EUW1),
         "eu-central-1": _missing("NAT gateway-hour", "only a range ($0.048-0.052) for Europe"),
     },
     "nat_gb": {
         "us-east-1": Price(0.045, "GB processed", _VPC,
                          via=_V_VPC),
-        "ap-northeast-2": _missing("GB processed", "third-party figures for Seoul disagree"),
-        "eu-west-1": _missing("GB processed", "only a range ($0.048-0.052) for Europe"),
+        "ap-northeast-2": Price(0.059, "GB processed", _VPC, via=_V_APN2),
+        "eu-west-1": Price(0.048, "GB processed", _PL_EUW1, via=_V_EUW1),
         "eu-central-1": _missing("GB processed", "only a range ($0.048-0.052) for Europe"),
     },
     # "$0.005 per IP per hour for all public IPv4 addresses", every region, since 2024-02-01.
@@ -106,13 +133,19 @@ TABLE: dict[str, dict[str, Price]] = {
                          via=_V_ELB)},
     # EC2 on-demand, Linux, us-east-1: cloud-bench.com/blog/aws-t3-micro-vs-t3-small
     # ($0.0104, $0.0208); t3.medium $0.0416 (AWS list; densify.com's 2018 launch table says
-    # $0.0418). No citable page gave the t3 prices of Seoul, Ireland or Frankfurt.
+    # $0.0418). Seoul (price list, _V_APN2): "$0.026 per On Demand Linux t3.small Instance
+    # Hour" and t3.medium $0.052 (the note's EKS node line). Ireland: "$0.0114 per On Demand
+    # Linux t3.micro Instance Hour" (_V_CLOUDBURN). Not found: Seoul t3.micro, Ireland
+    # t3.small/t3.medium, any Frankfurt t3 price (only a test mock's $0.0464 for t3.medium).
     "ec2.t3.micro": {"us-east-1": Price(0.0104, "instance-hour", _EC2,
-                         via=_V_EC2)},
+                         via=_V_EC2),
+                     "eu-west-1": Price(0.0114, "instance-hour", _EC2, via=_V_CLOUDBURN)},
     "ec2.t3.small": {"us-east-1": Price(0.0208, "instance-hour", _EC2,
-                         via=_V_EC2)},
+                         via=_V_EC2),
+                     "ap-northeast-2": Price(0.026, "instance-hour", _EC2, via=_V_APN2)},
     "ec2.t3.medium": {"us-east-1": Price(0.0416, "instance-hour", _EC2,
-                         via="public cost tables; densify.com's 2018 launch table says $0.0418")},
+                         via="public cost tables; densify.com's 2018 launch table says $0.0418"),
+                      "ap-northeast-2": Price(0.052, "instance-hour", _EC2, via=_V_APN2)},
     # RDS for MySQL, Single-AZ, us-east-1: $0.017 / $0.034 / $0.068 per hour (consistent
     # with srdjanrist/get-infra-done references/cost-rules.md: ~$13 / ~$25 / ~$50 a month).
     # Multi-AZ (one standby) bills "per DB instance-hour for both the primary and standby"
@@ -126,12 +159,24 @@ TABLE: dict[str, dict[str, Price]] = {
                          via=_V_RULES + " (~$50/month)")},
     "rds.mysql.db.t3.large": {"us-east-1": Price(0.136, "instance-hour", _RDS,
                          via=_V_RULES + " (~$100/month)")},
+    # RDS for PostgreSQL, Single-AZ, db.t3.micro: us-east-1 $0.018 (SKU TGN7QDJF2AGFU9XA;
+    # an offer excerpt elsewhere quotes "USD 0.018 per db.t3.micro Single-AZ instance hour
+    # (or partial hour) running PostgreSQL"), eu-central-1 $0.021 (SKU VJNEKAFRR6K9PXWQ).
+    # No other PostgreSQL class, and no MySQL price outside us-east-1, was found for these
+    # regions (a Seoul bill gives only totals, and a unit price divided out is not a quote).
+    "rds.postgres.db.t3.micro": {
+        "us-east-1": Price(0.018, "instance-hour", _RDS_PG, via=_V_INFRACANVAS),
+        "eu-central-1": Price(0.021, "instance-hour", _RDS_PG, via=_V_INFRACANVAS),
+    },
     # gp3 storage of RDS, us-east-1 (usage.ai's RDS pricing guide, "$0.115/month (gp3)").
     "rds.gp3_gb": {"us-east-1": Price(0.115, "GB-month", _RDS,
                          via=_V_RDSG)},
     # EBS gp3, us-east-1 (srdjanrist/get-infra-done references/cost-rules.md: $0.08/GB-month).
+    # Seoul: "$0.0912 per GB-month of General Purpose (gp3) provisioned storage - Asia
+    # Pacific (Seoul)" (_V_APN2).
     "ebs.gp3_gb": {"us-east-1": Price(0.08, "GB-month", _EBS,
-                         via=_V_RULES)},
+                         via=_V_RULES),
+                   "ap-northeast-2": Price(0.0912, "GB-month", _EBS, via=_V_APN2)},
     # Route 53 is global. Hosted zone $0.50/month (first 25 zones); health check of an AWS
     # endpoint $0.50/month plus $1.00 for the HTTPS option (docs/cost-defaults.md).
     "route53.zone": {ALL: Price(0.50, "hosted zone-month", _R53,

@@ -7,8 +7,12 @@ checks the arguments), the way a user runs it inside `modules/<module>/`. Issue 
 Cost: a module's `.tf` files are the same at every stage (checked below), so each module
 gets one directory holding the distinct test files of all four stages, one
 `terraform init` is shared by all of them (same provider requirements), and the modules
-run three at a time. A last job breaks IMDSv2 in a copy of the tier module and expects
-its test to say so: the tests can fail.
+run three at a time. Two more jobs break a copy of a module (IMDSv2 in tier, the health
+check the alarm watches in health_alarm) and expect its test to say so: the tests can fail.
+
+The example blueprint has no Route 53 health check, so each stage is rendered twice more
+with one, with and without an alarm email: that renders modules/health_alarm, whose test
+then runs at every stage for both, and the dns test with its health check on.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import EXAMPLE
+from tests.helpers import EXAMPLE, example_data, write_blueprint
 from tfgen.project import render_blueprint
 from tfgen.stages import Stage
 from tfgen.terraform import RunResult, Terraform, TerraformEnv
@@ -28,52 +32,75 @@ from tfgen.terraform import RunResult, Terraform, TerraformEnv
 pytestmark = pytest.mark.integration
 
 
+#: module -> (text of its main.tf, what a broken copy says instead, the failure expected).
+_BREAKS: dict[str, tuple[str, str, str]] = {
+    "tier": ('http_tokens                 = "required"', 'http_tokens                 = "optional"',
+             "Instances must require IMDSv2"),
+    "health_alarm": ("HealthCheckId = var.health_check_id", 'HealthCheckId = "another-check"',
+                     "The alarm's only dimension must be HealthCheckId"),
+}
+
+
+def _with_health_check(work: Path, email: str | None) -> Path:
+    """The example with a health check (and an alarm email or none), under the example's
+    file name (the generated files' header names it, and the module trees must match)."""
+    data = example_data()
+    data["dns"].update(health_check=True, alarm_email=email)
+    return write_blueprint(work / f"variant-{bool(email)}", data, EXAMPLE.name)
+
+
 def _module_dirs(work: Path) -> dict[str, list[str]]:
     """Write one directory per module; module -> the stages whose test file it runs."""
     trees: dict[str, dict[str, str]] = {}
-    tests: dict[str, dict[str, list[str]]] = {}  # module -> test text -> stages
-    for stage in Stage:
-        files = render_blueprint(EXAMPLE, stage=stage).files
+    tests: dict[str, dict[str, list[str]]] = {}  # module -> test text -> renders (labels)
+    renders = [(EXAMPLE, ""), (_with_health_check(work, "ops@example.com"), "-health-check"),
+               (_with_health_check(work, None), "-no-email")]
+    for (blueprint, suffix), stage in [(r, st) for r in renders for st in Stage]:
+        label = f"{stage.value}{suffix}"
+        files = render_blueprint(blueprint, stage=stage).files
         modules = {path.split("/")[1] for path in files if path.startswith("modules/")}
         for module in modules:
             prefix = f"modules/{module}/"
             own = {p.removeprefix(prefix): t for p, t in files.items() if p.startswith(prefix)}
             test = own.pop(f"tests/{module}.tftest.hcl", None)
-            assert test is not None, f"{stage.value}: module {module} ships no test"
+            assert test is not None, f"{label}: module {module} ships no test"
             assert trees.setdefault(module, own) == own, (
-                f"module {module} differs between stages: one directory cannot test them all")
-            tests.setdefault(module, {}).setdefault(test, []).append(stage.value)
+                f"module {module} differs between renders: one directory cannot test them all")
+            tests.setdefault(module, {}).setdefault(test, []).append(label)
     for module, own in trees.items():
         for relpath, text in own.items():
             (work / module / relpath).parent.mkdir(parents=True, exist_ok=True)
             (work / module / relpath).write_text(text, encoding="utf-8")
         (work / module / "tests").mkdir()
-        for text, stages in tests[module].items():
-            (work / module / "tests" / f"{stages[0]}.tftest.hcl").write_text(text, encoding="utf-8")
-    return {module: [s for stages in tests[module].values() for s in stages] for module in trees}
+        for text, labels in tests[module].items():
+            (work / module / "tests" / f"{labels[0]}.tftest.hcl").write_text(text, encoding="utf-8")
+    return {module: [label.split("-health-check")[0].split("-no-email")[0]
+                     for labels in tests[module].values() for label in labels]
+            for module in trees}
 
 
 def test_every_module_passes_its_own_terraform_test(tmp_path: Path, terraform_bin: Path,
                                                     tf_env: TerraformEnv) -> None:
     modules = _module_dirs(tmp_path)
     assert set(modules) >= {"network", "security", "load_balancer", "tier", "database",
-                            "static_site", "cdn", "certificate", "dns"}
-    assert all(len(stages) == len(Stage) for m, stages in modules.items()
-               if m in ("network", "security", "load_balancer", "tier", "database"))
+                            "static_site", "cdn", "certificate", "dns", "health_alarm"}
+    assert all(set(stages) == {s.value for s in Stage} for m, stages in modules.items()
+               if m in ("network", "security", "load_balancer", "tier", "database",
+                        "dns", "health_alarm"))
 
-    # The negative control: IMDSv2 made optional in a copy of the tier module.
-    broken = tmp_path / "tier-broken"
-    shutil.copytree(tmp_path / "tier", broken)
-    main = broken / "main.tf"
-    text = main.read_text(encoding="utf-8")
-    assert 'http_tokens                 = "required"' in text
-    main.write_text(text.replace('http_tokens                 = "required"',
-                                 'http_tokens                 = "optional"'), encoding="utf-8")
+    # The negative controls: IMDSv2 made optional in a copy of the tier module, the alarm
+    # pointed at another health check in a copy of health_alarm.
+    for module, (old, new, _) in _BREAKS.items():
+        main = shutil.copytree(tmp_path / module, tmp_path / f"{module}-broken") / "main.tf"
+        text = main.read_text(encoding="utf-8")
+        assert old in text, f"{module}: {old!r} not in main.tf"
+        main.write_text(text.replace(old, new), encoding="utf-8")
+    broken = [f"{module}-broken" for module in _BREAKS]
 
     names = sorted(modules)
     first = tmp_path / names[0]
     Terraform(terraform_bin, first, tf_env).init(backend=False)
-    for name in [*names[1:], "tier-broken"]:
+    for name in [*names[1:], *broken]:
         shutil.copy(first / ".terraform.lock.hcl", tmp_path / name)
         (tmp_path / name / ".terraform").symlink_to(first / ".terraform")
 
@@ -82,11 +109,12 @@ def test_every_module_passes_its_own_terraform_test(tmp_path: Path, terraform_bi
         return name, tf.run(["test", "-no-color"], ok_codes=(0, 1))
 
     with ThreadPoolExecutor(max_workers=3) as pool:
-        results = dict(pool.map(run, ["tier-broken", *names]))
+        results = dict(pool.map(run, [*broken, *names]))
 
-    bad = results.pop("tier-broken")
-    assert bad.exit_code == 1, bad.stdout
-    assert "Instances must require IMDSv2" in bad.stderr, bad.stderr
+    for module, (_, _, message) in _BREAKS.items():
+        bad = results.pop(f"{module}-broken")
+        assert bad.exit_code == 1, bad.stdout
+        assert message in bad.stderr, bad.stderr
 
     failed = {name: f"{r.stdout}\n{r.stderr}" for name, r in results.items() if r.exit_code}
     assert not failed, "\n\n".join(f"== {name}\n{out}" for name, out in failed.items())
