@@ -127,3 +127,11 @@ def edition_class_problems(doc: Document, db: Database, given: bool) -> Iterator
     default = "" if given else " (the default instance_class)"
     yield doc.problem(where, f"{engine} is not offered on {instance_class}{default}: "
                              f"{reason} — {hint}")
+
+
+def orderable_lookup(engine: str) -> dict[str, bool] | None:
+    """What the database module's plan-time lookup (orderable.tf) and its test need, or
+    None for engines that render no lookup (their output stays as it was)."""
+    if engine not in ORDERABLE_LOOKUP_ENGINES:
+        return None
+    return {"multi_az": ENGINES[engine].multi_az}
