@@ -3,8 +3,11 @@ leaves to RDS at plan time, and that the default class never trips it unannounce
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from tests.helpers import write_blueprint
 from tfgen.blueprint import Database
 from tfgen.edition_checks import (
     ORDERABLE_LOOKUP_ENGINES,
@@ -13,6 +16,7 @@ from tfgen.edition_checks import (
     refused_patterns,
 )
 from tfgen.engines import ENGINES
+from tfgen.project import render_blueprint
 
 
 @pytest.mark.parametrize(("engine", "instance_class", "refused"), [
@@ -60,3 +64,28 @@ def test_the_lookup_is_rendered_for_sql_server_and_oracle_only() -> None:
     expected = {e for e in ENGINES if e.startswith(("sqlserver-", "oracle-"))}
     assert expected == ORDERABLE_LOOKUP_ENGINES
     assert all(not refused_patterns(e) for e in ENGINES if ENGINES[e].edition is None)
+
+
+@pytest.mark.parametrize(("engine", "instance_class", "lookup"), [
+    ("sqlserver-se", "db.m5.large", True),
+    ("oracle-se2", "db.m5.large", True),
+    ("mysql", "db.t3.medium", False),
+    ("aurora-postgresql", "db.r6g.large", False),
+])
+def test_the_plan_time_lookup_is_rendered_only_where_editions_differ(
+        tmp_path: Path, engine: str, instance_class: str, lookup: bool) -> None:
+    """SQL Server/Oracle: orderable.tf, its test runs and a README line; every other
+    engine renders exactly what it did before (no file, no mock, no line)."""
+    database = {"engine": engine, "instance_class": instance_class}
+    if engine.startswith("oracle-"):
+        database["db_name"] = None
+    path = write_blueprint(tmp_path, {"name": "shop", "database": database})
+    files = render_blueprint(path).files
+    assert ("modules/database/orderable.tf" in files) is lookup
+    test = files["modules/database/tests/database.tftest.hcl"]
+    assert ('run "edition_not_offered_on_class"' in test) is lookup
+    assert ("aws_rds_orderable_db_instance" in test) is lookup
+    assert ("aws_rds_orderable_db_instance" in files["README.md"]) is lookup
+    assert ("aws_rds_orderable_db_instance" in files["modules/database/README.md"]) is lookup
+    if lookup:
+        assert f'instance_class = "{instance_class}"' in test

@@ -9,6 +9,11 @@ gets one directory holding the distinct test files of all four stages, one
 `terraform init` is shared by all of them (same provider requirements), and the modules
 run three at a time. A last job breaks IMDSv2 in a copy of the tier module and expects
 its test to say so: the tests can fail.
+
+The example is MySQL, whose database module renders no edition/class lookup
+(orderable.tf, SQL Server and Oracle only): a SQL Server Standard render's database
+module runs too, where RDS (mocked) refusing the class or its Multi-AZ must stop the
+plan, and a copy with the class postcondition weakened must fail its test.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import EXAMPLE
+from tests.helpers import EXAMPLE, write_blueprint
 from tfgen.project import render_blueprint
 from tfgen.stages import Stage
 from tfgen.terraform import RunResult, Terraform, TerraformEnv
@@ -53,6 +58,30 @@ def _module_dirs(work: Path) -> dict[str, list[str]]:
     return {module: [s for stages in tests[module].values() for s in stages] for module in trees}
 
 
+#: The class postcondition of orderable.tf, weakened in the negative control.
+ORDERABLE_CONDITION = "condition     = self.instance_class == var.instance_class"
+
+
+def _sql_server_database(work: Path) -> None:
+    """database-sqlserver/ (SQL Server Standard render) and database-sqlserver-broken/."""
+    blueprint = write_blueprint(work, {"name": "shop", "database": {
+        "engine": "sqlserver-se", "instance_class": "db.m5.large"}}, name="sqlserver.yaml")
+    module = work / "database-sqlserver"
+    for path, text in render_blueprint(blueprint).files.items():
+        if path.startswith("modules/database/"):
+            target = module / path.removeprefix("modules/database/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+    broken = work / "database-sqlserver-broken"
+    shutil.copytree(module, broken)
+    orderable = broken / "orderable.tf"
+    text = orderable.read_text(encoding="utf-8")
+    assert ORDERABLE_CONDITION in text
+    orderable.write_text(text.replace(ORDERABLE_CONDITION,
+                                      'condition     = self.instance_class != ""'),
+                         encoding="utf-8")
+
+
 def test_every_module_passes_its_own_terraform_test(tmp_path: Path, terraform_bin: Path,
                                                     tf_env: TerraformEnv) -> None:
     modules = _module_dirs(tmp_path)
@@ -70,10 +99,11 @@ def test_every_module_passes_its_own_terraform_test(tmp_path: Path, terraform_bi
     main.write_text(text.replace('http_tokens                 = "required"',
                                  'http_tokens                 = "optional"'), encoding="utf-8")
 
-    names = sorted(modules)
+    _sql_server_database(tmp_path)
+    names = sorted([*modules, "database-sqlserver"])
     first = tmp_path / names[0]
     Terraform(terraform_bin, first, tf_env).init(backend=False)
-    for name in [*names[1:], "tier-broken"]:
+    for name in [*names[1:], "tier-broken", "database-sqlserver-broken"]:
         shutil.copy(first / ".terraform.lock.hcl", tmp_path / name)
         (tmp_path / name / ".terraform").symlink_to(first / ".terraform")
 
@@ -82,11 +112,16 @@ def test_every_module_passes_its_own_terraform_test(tmp_path: Path, terraform_bi
         return name, tf.run(["test", "-no-color"], ok_codes=(0, 1))
 
     with ThreadPoolExecutor(max_workers=3) as pool:
-        results = dict(pool.map(run, ["tier-broken", *names]))
+        results = dict(pool.map(run, ["tier-broken", "database-sqlserver-broken", *names]))
 
     bad = results.pop("tier-broken")
     assert bad.exit_code == 1, bad.stdout
     assert "Instances must require IMDSv2" in bad.stderr, bad.stderr
+    bad = results.pop("database-sqlserver-broken")
+    assert bad.exit_code == 1, bad.stdout
+    assert 'run "edition_not_offered_on_class"... fail' in bad.stdout, bad.stdout
+    for run_name in ("edition_not_offered_on_class", "edition_not_multi_az_on_class"):
+        assert f'run "{run_name}"... pass' in results["database-sqlserver"].stdout
 
     failed = {name: f"{r.stdout}\n{r.stderr}" for name, r in results.items() if r.exit_code}
     assert not failed, "\n\n".join(f"== {name}\n{out}" for name, out in failed.items())
