@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tfgen import hcl
+from tfgen.edition_checks import orderable_lookup
 from tfgen.output import apply_write, plan_write
 from tfgen.project import render_blueprint
 from tfgen.terraform import Terraform, TerraformEnv
@@ -89,13 +90,27 @@ def plan_many(blueprints: dict[str, Path], workdir: Path, terraform: Path,
         for name, values in members:
             body = "\n".join(f"    {k} = {hcl.literal(v, 2)}" for k, v in values.items())
             (out / "tests" / f"{name}.tftest.hcl").write_text(
-                f'{HEADER}\nrun "plan" {{\n  command = plan\n  variables {{\n{body}\n  }}\n}}\n',
-                encoding="utf-8")
+                f'{HEADER}\nrun "plan" {{\n  command = plan\n  variables {{\n{body}\n  }}\n'
+                f'{_orderable(values)}}}\n', encoding="utf-8")
         tf = Terraform(terraform, out, env)
         tf.init(backend=False)
         result = tf.run(["test", "-json"], ok_codes=(0, 1))
         outcomes.update(_parse(result.stdout, [m for m, _ in members]))
     return outcomes
+
+
+def _orderable(values: dict[str, object]) -> str:
+    """RDS's answer to the database module's plan-time class lookup (orderable.tf, SQL
+    Server and Oracle only): it offers the blueprint's class. This harness checks the
+    variable validations, not RDS's catalogue, so the mock says yes."""
+    database = values["database"]
+    assert isinstance(database, dict)
+    if orderable_lookup(str(database["engine"])) is None:
+        return ""
+    return ("  override_data {\n"
+            "    target = module.database.data.aws_rds_orderable_db_instance.this\n"
+            f"    values = {{ instance_class = {hcl.literal(database['instance_class'])}, "
+            "multi_az_capable = true }\n  }\n")
 
 
 def _parse(text: str, names: list[str]) -> dict[str, Outcome]:

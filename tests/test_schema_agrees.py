@@ -118,10 +118,11 @@ def test_schema_and_tfgen_agree_on_zones_of_the_region(region: str,
 
 @given(st.fixed_dictionaries({}, optional={
     "engine": st.sampled_from(["mysql", "postgres", "oracle-se2", "sqlserver-ex",
-                               "sqlserver-se", "aurora-mysql", "aurora-postgresql"]),
+                               "sqlserver-web", "sqlserver-se", "sqlserver-ee",
+                               "aurora-mysql", "aurora-postgresql"]),
     "instance_class": st.sampled_from(["db.t3.micro", "db.t3.medium", "db.t3.xlarge",
                                        "db.r6g.large", "db.serverless", "db.x2g.large",
-                                       "db.m5.large"]),
+                                       "db.m5.large", "db.m5.8xlarge", "db.t3.2xlarge"]),
     "engine_version": st.sampled_from(["8.4", "8.4.3", "8.0.mysql_aurora.3.10.3", "16",
                                        "16.4", "19", "16.00", "160", "10.11"]) | st.none(),
     "db_name": st.sampled_from(["mall", "shopping_mall"]) | st.none(),

@@ -42,6 +42,8 @@ class EngineFacts:
     too_small: tuple[str, ...] = ()
     #: whether `engine_lifecycle_support` applies (RDS Extended Support exists)
     extended_support: bool = False
+    #: the edition as AWS's instance-class tables name it (tfgen/edition_checks.py)
+    edition: str | None = None
 
 
 # Only the error log: the slow query log is off unless a custom parameter group sets
@@ -51,12 +53,13 @@ _MYSQL_LOGS = ("error",)
 _SQL_SMALL = ("db.t3.micro", "db.t3.small", "db.t3.medium", "db.t3.large")
 
 
-def _sqlserver(*, multi_az: bool = True, read_replicas: bool = True,
+def _sqlserver(edition: str, *, multi_az: bool = True, read_replicas: bool = True,
                too_small: tuple[str, ...] = ()) -> EngineFacts:
     """SQL Server editions share everything but their limits (licence included on RDS)."""
     return EngineFacts("sqlserver", 1433, "16.00", ("13.", "14.", "15.", "16."),
                        ("agent", "error"), False, "license-included", takes_db_name=False,
-                       multi_az=multi_az, read_replicas=read_replicas, too_small=too_small)
+                       multi_az=multi_az, read_replicas=read_replicas, too_small=too_small,
+                       edition=f"SQL Server {edition}")
 
 
 # LicenseModel values: RDS API reference, CreateDBInstance `LicenseModel` — MySQL and
@@ -82,10 +85,10 @@ ENGINES: dict[str, EngineFacts] = {
         "oracle", 1521, "19", ("19", "21"), ("alert", "audit", "listener", "trace"), False,
         "bring-your-own-license", db_name_max=8,
     ),
-    "sqlserver-ex": _sqlserver(multi_az=False, read_replicas=False),
-    "sqlserver-web": _sqlserver(multi_az=False, read_replicas=False),
-    "sqlserver-se": _sqlserver(read_replicas=False, too_small=_SQL_SMALL),
-    "sqlserver-ee": _sqlserver(too_small=_SQL_SMALL),
+    "sqlserver-ex": _sqlserver("Express", multi_az=False, read_replicas=False),
+    "sqlserver-web": _sqlserver("Web", multi_az=False, read_replicas=False),
+    "sqlserver-se": _sqlserver("Standard", read_replicas=False, too_small=_SQL_SMALL),
+    "sqlserver-ee": _sqlserver("Enterprise", too_small=_SQL_SMALL),
     # Aurora: an exact minor (the provider cannot pin a major for a cluster; see
     # templates/modules/database/main.tf.j2 and README "Aurora versions"). 3.10 and 17.7
     # are the long-term-support minors of Aurora MySQL 3 and Aurora PostgreSQL 17.

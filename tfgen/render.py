@@ -16,6 +16,7 @@ from tfgen import module_docs, module_tests
 from tfgen.context import RenderContext
 from tfgen.diagram import from_context
 from tfgen.diagram_emit import to_mermaid
+from tfgen.edition_checks import orderable_lookup
 from tfgen.errors import RenderError
 from tfgen.jinja_env import environment, normalise, templates_dir
 
@@ -61,7 +62,8 @@ def render(ctx: RenderContext, base: Path | None = None) -> dict[str, str]:
     # The root README's picture of the stage (mermaid), drawn from the same context; each
     # module's `terraform test` variables, decided in Python (tfgen/module_tests.py).
     variables = {**ctx.template_vars(), "diagram": to_mermaid(from_context(ctx)),
-                 "test_variables": module_tests.variables_blocks(ctx)}
+                 "test_variables": module_tests.variables_blocks(ctx),
+                 "orderable_lookup": orderable_lookup(ctx.values["database"]["engine"])}
     jobs: list[tuple[str, str]] = []
     for template in sorted((base / "root").glob("*.j2")):
         jobs.append((f"root/{template.name}", template.name.removesuffix(".j2")))

@@ -22,6 +22,7 @@ from typing import Any
 
 from tfgen import regions
 from tfgen.blueprint import AL2023_SSM, DEFAULT_REGION, RDS_RESERVED_USERS, Blueprint
+from tfgen.edition_checks import refused_patterns
 from tfgen.engines import AURORA_CLASS_PREFIXES, ENGINES
 from tfgen.reference import DESCRIPTIONS
 from tfgen.stages import Stage
@@ -221,6 +222,7 @@ def _engine_rules(defs: dict[str, Any]) -> None:
             if facts.aurora else {"not": {"pattern": "^db\\.serverless"}}]
         if facts.too_small:
             classes.append({"not": {"enum": list(facts.too_small)}})
+        classes += [{"not": {"pattern": p}} for p in refused_patterns(engine)]
         # engines.version_matches: the major itself, or the major then a dot.
         majors = "|".join(re.escape(m.rstrip(".")) for m in facts.version_majors)
         props: dict[str, Any] = {"instance_class": {"allOf": classes},

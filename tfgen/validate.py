@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from tfgen import hints, regions, subnets, userdata
 from tfgen.blueprint import DEFAULT_REGION, AppTier, Blueprint, Database, Network, Tier
 from tfgen.db_name_checks import db_name_problems
+from tfgen.edition_checks import edition_class_problems
 from tfgen.engines import (
     ENGINES,
     aurora_accepts,
@@ -361,6 +362,8 @@ def _database_checks(doc: Document, data: dict[str, Any], db: Database,
                           f"{'' if given else '; it is the default instance_class'}) — "
                           f"{'use' if given else 'set database.instance_class to'} a larger "
                           "instance class")
+    elif cls_ok:  # classes an edition cannot use: tfgen/edition_checks.py
+        yield from edition_class_problems(doc, db, "instance_class" in raw)
     if db.engine_version is not None and usable(bad, "engine_version") and \
             not version_matches(db.engine, db.engine_version):
         majors = ", ".join(m.rstrip(".") for m in facts.version_majors)

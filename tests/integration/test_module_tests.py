@@ -13,6 +13,11 @@ check the alarm watches in health_alarm) and expect its test to say so: the test
 The example blueprint has no Route 53 health check, so each stage is rendered twice more
 with one, with and without an alarm email: that renders modules/health_alarm, whose test
 then runs at every stage for both, and the dns test with its health check on.
+
+The example is MySQL, whose database module renders no edition/class lookup
+(orderable.tf, SQL Server and Oracle only): a SQL Server Standard render's database
+module runs too, where RDS (mocked) refusing the class or its Multi-AZ must stop the
+plan, and a copy with the class postcondition weakened must fail its test.
 """
 
 from __future__ import annotations
@@ -79,6 +84,30 @@ def _module_dirs(work: Path) -> dict[str, list[str]]:
             for module in trees}
 
 
+#: The class postcondition of orderable.tf, weakened in the negative control.
+ORDERABLE_CONDITION = "condition     = self.instance_class == var.instance_class"
+
+
+def _sql_server_database(work: Path) -> None:
+    """database-sqlserver/ (SQL Server Standard render) and database-sqlserver-broken/."""
+    blueprint = write_blueprint(work, {"name": "shop", "database": {
+        "engine": "sqlserver-se", "instance_class": "db.m5.large"}}, name="sqlserver.yaml")
+    module = work / "database-sqlserver"
+    for path, text in render_blueprint(blueprint).files.items():
+        if path.startswith("modules/database/"):
+            target = module / path.removeprefix("modules/database/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+    broken = work / "database-sqlserver-broken"
+    shutil.copytree(module, broken)
+    orderable = broken / "orderable.tf"
+    text = orderable.read_text(encoding="utf-8")
+    assert ORDERABLE_CONDITION in text
+    orderable.write_text(text.replace(ORDERABLE_CONDITION,
+                                      'condition     = self.instance_class != ""'),
+                         encoding="utf-8")
+
+
 def test_every_module_passes_its_own_terraform_test(tmp_path: Path, terraform_bin: Path,
                                                     tf_env: TerraformEnv) -> None:
     modules = _module_dirs(tmp_path)
@@ -97,10 +126,11 @@ def test_every_module_passes_its_own_terraform_test(tmp_path: Path, terraform_bi
         main.write_text(text.replace(old, new), encoding="utf-8")
     broken = [f"{module}-broken" for module in _BREAKS]
 
-    names = sorted(modules)
+    _sql_server_database(tmp_path)
+    names = sorted([*modules, "database-sqlserver"])
     first = tmp_path / names[0]
     Terraform(terraform_bin, first, tf_env).init(backend=False)
-    for name in [*names[1:], *broken]:
+    for name in [*names[1:], *broken, "database-sqlserver-broken"]:
         shutil.copy(first / ".terraform.lock.hcl", tmp_path / name)
         (tmp_path / name / ".terraform").symlink_to(first / ".terraform")
 
@@ -109,12 +139,17 @@ def test_every_module_passes_its_own_terraform_test(tmp_path: Path, terraform_bi
         return name, tf.run(["test", "-no-color"], ok_codes=(0, 1))
 
     with ThreadPoolExecutor(max_workers=3) as pool:
-        results = dict(pool.map(run, [*broken, *names]))
+        results = dict(pool.map(run, [*broken, "database-sqlserver-broken", *names]))
 
     for module, (_, _, message) in _BREAKS.items():
         bad = results.pop(f"{module}-broken")
         assert bad.exit_code == 1, bad.stdout
         assert message in bad.stderr, bad.stderr
+    bad = results.pop("database-sqlserver-broken")
+    assert bad.exit_code == 1, bad.stdout
+    assert 'run "edition_not_offered_on_class"... fail' in bad.stdout, bad.stdout
+    for run_name in ("edition_not_offered_on_class", "edition_not_multi_az_on_class"):
+        assert f'run "{run_name}"... pass' in results["database-sqlserver"].stdout
 
     failed = {name: f"{r.stdout}\n{r.stderr}" for name, r in results.items() if r.exit_code}
     assert not failed, "\n\n".join(f"== {name}\n{out}" for name, out in failed.items())
