@@ -21,7 +21,8 @@ from pathlib import Path
 from tfgen import hcl
 from tfgen.output import apply_write, plan_write
 from tfgen.project import render_blueprint
-from tfgen.terraform import Terraform, TerraformEnv
+from tfgen.terraform import Terraform
+from tfgen.terraform_env import TerraformEnv
 
 _MOCKS = """
   mock_data "aws_route53_zone" {

@@ -23,7 +23,8 @@ import pytest
 from tests.helpers import EXAMPLE
 from tfgen.project import render_blueprint
 from tfgen.stages import Stage
-from tfgen.terraform import RunResult, Terraform, TerraformEnv
+from tfgen.terraform import RunResult, Terraform
+from tfgen.terraform_env import TerraformEnv
 
 pytestmark = pytest.mark.integration
 
