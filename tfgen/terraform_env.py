@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tfgen.errors import TerraformNotFound
+from tfgen.outguard import write_private
 
 __all__ = [
     "AWS_PROVIDER",
@@ -183,7 +184,8 @@ class TerraformEnv:
         if plugin_cache is not None:
             plugin_cache.mkdir(parents=True, exist_ok=True)
         path = config_dir / "terraform.rc"
-        path.write_text(cli_config_text(mirror, plugin_cache), encoding="utf-8")
+        # Usually out/.tfgen/terraform: inside an output tree, so through the one writer.
+        write_private(path, cli_config_text(mirror, plugin_cache), mode=0o644)
         return cls(path, dict(extra or {}))
 
     @classmethod
