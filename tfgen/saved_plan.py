@@ -23,7 +23,6 @@ PLAN_DIR = ".tfgen/plan"
 PLAN_FILE = "tfplan"
 RECORD_FILE = "plan.json"
 SHOW_FILE = "show.json"
-#: The blueprint a saved plan was made from (in PLAN_DIR); promoted to APPLIED_DIR by apply.
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,6 @@ class PlanRecord:
         """The recorded changes as objects."""
         return [Change(c["address"], c["action"], tuple(c.get("reasons", ())))
                 for c in self.changes]
-
 
 
 def fingerprint(out_dir: Path) -> str:

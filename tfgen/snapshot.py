@@ -22,7 +22,8 @@ from tfgen.inventory import inventory
 from tfgen.project import Rendered
 from tfgen.saved_plan import PLAN_DIR
 
-#: The blueprint a saved plan was made from (in PLAN_DIR); promoted to APPLIED_DIR by apply.
+#: The blueprint a saved plan was made from (in saved_plan.PLAN_DIR); promoted to
+#: APPLIED_DIR by apply.
 SNAPSHOT_FILE = "blueprint.json"
 APPLIED_DIR = ".tfgen/applied"
 SNAPSHOT_VERSION = 1

@@ -12,6 +12,10 @@ with its user-data scripts) is kept in `.tfgen/applied/blueprint.json`, so the n
 can be reviewed as a blueprint diff: previously applied -> current, each predicted change
 checked against Terraform's real plan (`tfgen.diff`).
 
+The pieces: tfgen/saved_plan.py (the record and whether it still holds),
+tfgen/snapshot.py (the applied snapshot), tfgen/tf_runner.py (running Terraform for a
+step). This module is the three commands' sequence.
+
 Library code: nothing here prints. Progress goes to a `progress` callback, Terraform's
 own output to an `on_line` callback (live), questions to a `confirm` callback.
 """
@@ -82,7 +86,6 @@ class PlanResult:
     first_apply: bool = False
     review_note: str | None = None
     consent: ConsentCheck | None = None
-
 
 
 # --------------------------------------------------------------------------- plan
