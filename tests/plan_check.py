@@ -22,7 +22,8 @@ from tfgen import hcl
 from tfgen.edition_checks import orderable_lookup
 from tfgen.output import apply_write, plan_write
 from tfgen.project import render_blueprint
-from tfgen.terraform import Terraform, TerraformEnv
+from tfgen.terraform import Terraform
+from tfgen.terraform_env import TerraformEnv
 
 _MOCKS = """
   mock_data "aws_route53_zone" {

@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import REPO
-from tfgen.affected import GitError, affected
+from tfgen.affected import affected
 from tfgen.cli import main
-from tfgen.errors import InputError
+from tfgen.errors import GitError, InputError
 
 BASE = """\
 # the shared base

@@ -19,7 +19,7 @@ from pathlib import Path
 from tests.helpers import EXAMPLE
 from tfgen.project import render_blueprint
 from tfgen.stages import Stage
-from tfgen.terraform import find_terraform
+from tfgen.terraform_env import find_terraform
 
 TEMPLATE = "modules/tier/bootstrap.sh.tftpl"
 

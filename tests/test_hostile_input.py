@@ -195,7 +195,8 @@ def test_emulator_url_is_refused_unless_plain() -> None:
 def test_keyword_tags_pass_terraform_validate(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """`terraform validate` on one rendered case with keyword tag keys."""
-    from tfgen.terraform import Terraform, TerraformEnv, find_terraform, provider_mirror
+    from tfgen.terraform import Terraform
+    from tfgen.terraform_env import TerraformEnv, find_terraform, provider_mirror
     data = example_data()
     data["tags"] = {k: f"v-{k}" for k in KEYWORDS}
     write_blueprint(tmp_path, data)

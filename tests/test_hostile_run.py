@@ -24,7 +24,7 @@ from tfgen.cli import main
 from tfgen.emulator import OVERRIDE_FILE
 from tfgen.output import plan_write, read_manifest
 from tfgen.project import render_blueprint
-from tfgen.workflow import hand_edits
+from tfgen.saved_plan import hand_edits
 
 TFGEN = [sys.executable, "-c", "from tfgen.cli import run; run()"]
 
@@ -220,7 +220,7 @@ def test_relative_out_gives_terraform_an_absolute_cli_config(tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch
                                                              ) -> None:
     """`tfgen plan --out out` runs Terraform inside out/: a relative config path broke init."""
-    from tfgen.terraform import TerraformEnv
+    from tfgen.terraform_env import TerraformEnv
 
     monkeypatch.chdir(tmp_path)
     env = TerraformEnv.managed(Path("out/.tfgen/terraform"), None, Path("cache"))

@@ -22,7 +22,8 @@ from tfgen.diff import diff_sides
 from tfgen.diff_report import to_markdown
 from tfgen.plan_review import review
 from tfgen.project import render_blueprint
-from tfgen.workflow import PlanRecord, PlanResult
+from tfgen.saved_plan import PlanRecord
+from tfgen.workflow import PlanResult
 
 
 def _sections() -> list[md_fit.Section]:
@@ -133,7 +134,7 @@ def test_plan_many_prints_the_summary_first_and_the_most_serious_exit(
     import json
 
     from tfgen import cli_multi
-    from tfgen.workflow import ApplyFailed
+    from tfgen.errors import ApplyFailed
 
     done = _result(2)
 

@@ -12,7 +12,7 @@ from tfgen import hcl, subnets
 from tfgen.context import build_context
 from tfgen.errors import BlueprintInvalid
 from tfgen.stages import Stage, parse_stage
-from tfgen.terraform import find_terraform
+from tfgen.terraform_env import find_terraform
 from tfgen.validate import load_blueprint
 
 # --- stages ------------------------------------------------------------------------------

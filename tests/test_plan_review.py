@@ -27,7 +27,7 @@ from tfgen.plan_review import (
     noise_sentence,
     plan_outcome,
 )
-from tfgen.workflow import changes_of
+from tfgen.saved_plan import changes_of
 
 BP = str(EXAMPLE)
 DB = "module.database.aws_db_instance.this[0]"

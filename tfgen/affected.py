@@ -33,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from tfgen.errors import InputError, TfgenError
+from tfgen.errors import GitError, InputError, TfgenError
 from tfgen.project import BLUEPRINTS, OUT
 
 #: Run in a child process with the side's own tfgen first on sys.path: renders every
@@ -70,11 +70,6 @@ for path in discover(Path.cwd()):
 json.dump(result, sys.stdout)
 """
 
-
-class GitError(TfgenError):
-    """git failed or the revision is unknown (exit 2: the input named something wrong)."""
-
-    exit_code = InputError.exit_code
 
 
 @dataclass(frozen=True)

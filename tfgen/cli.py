@@ -33,7 +33,7 @@ from typing import Any
 import click
 
 from tfgen import __version__
-from tfgen.errors import EXIT_FAILURE, BlueprintInvalid, TfgenError
+from tfgen.errors import EXIT_FAILURE, BlueprintInvalid, TerraformInterrupted, TfgenError
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "apply": LazyCommand("tfgen.cli_apply", "apply",
                          "Apply the saved plan of BLUEPRINT (made and reviewed with `tfgen "
                          "plan`)."),
-    "bootstrap-state": LazyCommand("tfgen.cli_apply", "bootstrap_state",
+    "bootstrap-state": LazyCommand("tfgen.cli_blueprint", "bootstrap_state",
                                    "Render the small root module that creates BLUEPRINT's "
                                    "state bucket."),
     "destroy": LazyCommand("tfgen.cli_apply", "destroy",
@@ -64,7 +64,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "diagram": LazyCommand("tfgen.cli_diagram", "diagram",
                            "Draw the architecture of a blueprint's stage, from the values "
                            "tfgen renders."),
-    "explain": LazyCommand("tfgen.cli_apply", "explain",
+    "explain": LazyCommand("tfgen.cli_blueprint", "explain",
                            "Show the merged value of FIELD (or every field) and the file:line "
                            "it came from."),
     # tfgen.cli_multi's plan takes many blueprints and hands one to tfgen.cli_apply's.
@@ -139,8 +139,25 @@ def load(entry: LazyCommand) -> click.Command:
     return command
 
 
+def error_message(exc: TfgenError) -> str:
+    """What the user reads for an error tfgen knows (its exit code is `exc.exit_code`).
+
+    An interruption is not a failure: Terraform was asked to stop and did, releasing
+    its state lock. Notes added on the way out (`moto was stopped`) follow the message.
+    """
+    notes = "".join(f"; {note}" for note in getattr(exc, "__notes__", ()))
+    if isinstance(exc, TerraformInterrupted):
+        return ("interrupted: Terraform stopped gracefully and released the state lock"
+                f"{notes}.")
+    return click.style("error: ", fg="red", bold=True) + str(exc) + notes
+
+
 class _Group(LazyGroup):
-    """Turns known errors into messages and exit codes in one place."""
+    """Turns known errors into messages and exit codes in one place: the only boundary.
+
+    Every error the library raises is a TfgenError (tfgen/errors.py) carrying its exit
+    code; commands do not catch them (tests/test_one_boundary.py).
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -148,7 +165,7 @@ class _Group(LazyGroup):
         except TfgenError as exc:
             if ctx.obj and ctx.obj.get("json") and isinstance(exc, BlueprintInvalid):
                 _echo_json({"valid": False, "problems": [p.__dict__ for p in exc.problems]})
-            click.echo(click.style("error: ", fg="red", bold=True) + str(exc), err=True)
+            click.echo(error_message(exc), err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
             raise

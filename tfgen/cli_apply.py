@@ -1,8 +1,9 @@
-"""CLI commands of the apply path: plan, apply, destroy, explain, bootstrap-state.
+"""CLI commands of the apply path: plan, apply, destroy (explain, bootstrap-state: cli_blueprint).
 
 Registered on the main group at the end of tfgen/cli.py. Like the rest of the CLI these
-only parse, call the library (tfgen/workflow.py, tfgen/explain.py) and print. Terraform
-failures exit with Terraform's own exit code.
+only parse, call the library (tfgen/workflow.py) and print. Terraform
+failures exit with Terraform's own exit code (ApplyFailed.exit_code, reported by the
+one error boundary in tfgen/cli.py).
 """
 
 from __future__ import annotations
@@ -17,27 +18,12 @@ import click
 from tfgen import md_fit
 from tfgen.cli_rehearse import run_rehearsal
 from tfgen.diff_report import MARKDOWN_LIMIT, to_json_data, to_markdown, to_text
-from tfgen.errors import EXIT_FAILURE
-from tfgen.explain import Entry
-from tfgen.explain import explain as explain_fields
-from tfgen.outdir import check_out_dir
-from tfgen.output import apply_write, plan_write
 from tfgen.plan_review import plan_outcome
-from tfgen.project import default_out_dir, source_name
 from tfgen.rehearsal import emulator_runner, wants_moto
+from tfgen.saved_plan import Change, PlanRecord
 from tfgen.stages import STAGE_CHOICES
-from tfgen.state_backend import bootstrap_out_dir, render_bootstrap
-from tfgen.terraform import TerraformInterrupted
-from tfgen.validate import load_blueprint
-from tfgen.workflow import (
-    ApplyFailed,
-    Change,
-    PlanRecord,
-    PlanResult,
-    Runner,
-    needs_typed_confirmation,
-    resolve_out,
-)
+from tfgen.tf_runner import Runner
+from tfgen.workflow import PlanResult, needs_typed_confirmation, resolve_out
 from tfgen.workflow import apply as run_apply
 from tfgen.workflow import destroy as run_destroy
 from tfgen.workflow import plan as run_plan
@@ -246,11 +232,6 @@ def print_review(result: PlanResult, problems: list[str]) -> None:
         click.echo(click.style("tfgen: ", fg="red", bold=True) + problem)
 
 
-def _exit_for(exc: ApplyFailed) -> None:
-    click.echo(click.style("error: ", fg="red", bold=True) + str(exc), err=True)
-    raise SystemExit(exc.returncode or EXIT_FAILURE)
-
-
 @click.command()
 @click.argument("blueprint", type=click.Path(dir_okay=False, exists=True))
 @terraform_options
@@ -279,16 +260,9 @@ def apply(blueprint: str, out_dir: str | None, terraform: str | None, emulator: 
         return click.confirm(f"Apply this plan to {record.name}-{record.environment} "
                              f"(made {record.created})?", default=False)
 
-    try:
-        record = run_apply(Path(blueprint), out_dir=Path(out_dir) if out_dir else None,
-                           runner=_runner(terraform, emulator),
-                           confirm=None if auto_approve else confirm)
-    except TerraformInterrupted as exc:
-        click.echo("interrupted: Terraform stopped gracefully and released the state lock.",
-                   err=True)
-        raise SystemExit(exc.returncode or EXIT_FAILURE) from None
-    except ApplyFailed as exc:
-        _exit_for(exc)
+    record = run_apply(Path(blueprint), out_dir=Path(out_dir) if out_dir else None,
+                       runner=_runner(terraform, emulator),
+                       confirm=None if auto_approve else confirm)
     click.echo(f"Applied {record.blueprint} (stage {record.stage}).")
 
 
@@ -322,86 +296,9 @@ def destroy(blueprint: str, out_dir: str | None, terraform: str | None, emulator
             return True
         return click.confirm(f"Destroy everything in {name}-{environment}?", default=False)
 
-    try:
-        run_destroy(Path(blueprint), out_dir=Path(out_dir) if out_dir else None,
-                    runner=_runner(terraform, emulator), confirm=confirm)
-    except TerraformInterrupted as exc:
-        click.echo("interrupted: Terraform stopped gracefully.", err=True)
-        raise SystemExit(exc.returncode or EXIT_FAILURE) from None
-    except ApplyFailed as exc:
-        _exit_for(exc)
+    run_destroy(Path(blueprint), out_dir=Path(out_dir) if out_dir else None,
+                runner=_runner(terraform, emulator), confirm=confirm)
     click.echo(f"Destroyed everything in the state of {blueprint}.")
 
 
-def _show(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _entry_json(entry: Entry) -> dict[str, Any]:
-    return {"field": entry.path, "value": entry.value,
-            "source": str(entry.origin) if entry.origin else None,
-            "default": entry.origin is None, "decided_by": entry.decided_by,
-            "overrides": [{"source": str(o), "value": v} for o, v in entry.overridden]}
-
-
-@click.command()
-@click.argument("blueprint", type=click.Path(dir_okay=False, exists=True))
-@click.argument("field", required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
-def explain(blueprint: str, field: str | None, fmt: str) -> None:
-    """Show the merged value of FIELD (or every field) and the file:line it came from.
-
-    \b
-    Examples:
-      tfgen explain blueprints/envs/dev.yaml database.instance_class
-      tfgen explain blueprints/envs/dev.yaml            # everything, defaults marked
-    """
-    path = Path(blueprint)
-    entries = explain_fields(path, field, display=_display(path))
-    if fmt == "json":
-        click.echo(json.dumps({"blueprint": blueprint, "fields": [_entry_json(e)
-                                                                  for e in entries]},
-                              indent=2, ensure_ascii=False))
-        return
-    width = min(max((len(e.path) for e in entries), default=0), 40)
-    for entry in entries:
-        where = str(entry.origin) if entry.origin else click.style(
-            f"(default: {entry.decided_by})" if entry.decided_by else "(default)", dim=True)
-        click.echo(f"{entry.path.ljust(width)}  {_show(entry.value)}  {where}")
-        for origin, value in entry.overridden:
-            click.echo(f"{'':{width}}    overrides {_show(value)} from {origin}")
-
-
-def _display(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-@click.command("bootstrap-state")
-@click.argument("blueprint", type=click.Path(dir_okay=False, exists=True))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Where to write the module. Default: out/bootstrap-state/<bucket>.")
-@click.option("--force", is_flag=True, help="Overwrite files edited by hand.")
-def bootstrap_state(blueprint: str, out_dir: str | None, force: bool) -> None:
-    """Render the small root module that creates BLUEPRINT's state bucket.
-
-    Versioned, encrypted, public access blocked, TLS-only. Run `terraform init && terraform
-    apply` in it once, before the first `tfgen plan`.
-    """
-    path = Path(blueprint)
-    bp, _ = load_blueprint(path, display=_display(path))
-    target = Path(out_dir) if out_dir else None
-    if target is None and bp.backend is not None:
-        target = bootstrap_out_dir(default_out_dir(path), bp)
-    module = render_bootstrap(bp, source_name(path), target or Path())
-    check_out_dir(module.out_dir, given=out_dir is not None, roots=(Path.cwd(),), force=force)
-    apply_write(plan_write(module.out_dir, module.files), force=force)
-    click.echo(f"wrote the state-bucket module for {module.bucket} to {module.out_dir}\n"
-               f"next: terraform -chdir={module.out_dir} init && "
-               f"terraform -chdir={module.out_dir} apply")
-
-
-__all__ = ["apply", "bootstrap_state", "destroy", "explain", "plan", "resolve_out"]
+__all__ = ["apply", "destroy", "plan", "resolve_out"]

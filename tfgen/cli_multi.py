@@ -29,12 +29,18 @@ from tfgen.cli_apply import (
 )
 from tfgen.cli_apply import plan as plan_one
 from tfgen.diff_report import to_json_data
-from tfgen.errors import EXIT_CONSENT, EXIT_FAILURE, EXIT_INVALID, EXIT_MISMATCH, TfgenError
+from tfgen.errors import (
+    EXIT_CONSENT,
+    EXIT_INVALID,
+    EXIT_MISMATCH,
+    TerraformInterrupted,
+    TfgenError,
+)
 from tfgen.plan_review import plan_outcome
 from tfgen.rehearsal import wants_moto
 from tfgen.stages import STAGE_CHOICES
-from tfgen.terraform import TerraformInterrupted
-from tfgen.workflow import ApplyFailed, PlanResult, Runner
+from tfgen.tf_runner import Runner
+from tfgen.workflow import PlanResult
 from tfgen.workflow import plan as run_plan
 
 #: Terraform's plugin cache is not safe for concurrent `terraform init`s (two inits
@@ -145,9 +151,7 @@ def _plan_env(env: _Env, stage: str | None, terraform: str | None,
         env.code, env.problems = plan_outcome(env.result)
     except TerraformInterrupted:
         raise
-    except ApplyFailed as exc:
-        env.code, env.error = exc.returncode or EXIT_FAILURE, str(exc)
-    except TfgenError as exc:
+    except TfgenError as exc:  # ApplyFailed carries Terraform's exit code
         env.code, env.error = exc.exit_code, str(exc)
     finally:
         if held[0]:

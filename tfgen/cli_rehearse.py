@@ -6,24 +6,15 @@ from pathlib import Path
 
 import click
 
-from tfgen.errors import EXIT_FAILURE
 from tfgen.rehearsal import emulator_runner, rehearse
-from tfgen.terraform import TerraformInterrupted
-from tfgen.workflow import ApplyFailed, Runner
+from tfgen.tf_runner import Runner
 
 
 def run_rehearsal(blueprint: str, out_dir: str | None, runner: Runner) -> None:
     """Start moto, plan + apply + destroy BLUEPRINT against it, stop it; say what happened."""
     path = Path(blueprint)
-    try:
-        with emulator_runner(runner, path) as moto_runner:
-            done = rehearse(path, runner=moto_runner, out_dir=Path(out_dir) if out_dir else None)
-    except TerraformInterrupted as exc:
-        click.echo("interrupted: Terraform stopped gracefully; moto was stopped.", err=True)
-        raise SystemExit(exc.returncode or EXIT_FAILURE) from None
-    except ApplyFailed as exc:
-        click.echo(click.style("error: ", fg="red", bold=True) + str(exc), err=True)
-        raise SystemExit(exc.returncode or EXIT_FAILURE) from None
+    with emulator_runner(runner, path) as moto_runner:
+        done = rehearse(path, runner=moto_runner, out_dir=Path(out_dir) if out_dir else None)
     record = done.plan.record
     steps = "rendered, planned, applied" + (" and destroyed" if done.destroyed else "")
     click.echo(click.style(f"Rehearsal on moto: {record.blueprint} (stage {record.stage}) "

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfgen.errors import EXIT_CONSENT, TfgenError
+from tfgen.errors import ConsentNeeded
 from tfgen.plan_json import PlannedChange, read_plan
 
 #: Resource types whose deletion loses data the blueprint cannot bring back, and what
@@ -43,11 +43,6 @@ PROTECTION_ARGS = ("deletion_protection", "enable_deletion_protection")
 
 _DESTROYING = ("delete", "replace")
 
-
-class ConsentNeeded(TfgenError):
-    """A plan destroys stateful or protected resources without matching consent (exit 5)."""
-
-    exit_code = EXIT_CONSENT
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Mapping
 
 from tfgen.diagram import Diagram, Node
-from tfgen.errors import TfgenError
+from tfgen.errors import GraphvizError
 
 # Colours of the AWS Architecture Icons categories (networking purple, compute orange,
 # database magenta, storage green) and group boxes (public subnet green, private teal).
@@ -48,9 +48,6 @@ EDGE_MARKS = {"added": "stroke:#1A7F37,stroke-width:3px",
               "removed": "stroke:#CF222E,stroke-width:2px,stroke-dasharray:5 5"}
 PREFIX = {"added": "+ ", "removed": "− ", "changed": "~ "}
 
-
-class GraphvizError(TfgenError):
-    """graphviz's `dot` is missing or failed (exit 1)."""
 
 
 # --- DOT -----------------------------------------------------------------------------

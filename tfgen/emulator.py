@@ -21,6 +21,7 @@ from typing import Any
 
 from tfgen import hcl
 from tfgen.errors import InputError
+from tfgen.outguard import write_private
 from tfgen.terraform import termination_as_interrupt
 
 OVERRIDE_FILE = "zz_tfgen_emulator_override.tf"
@@ -173,8 +174,9 @@ def override(workdir: Path, url: str | None, files: Mapping[str, str],
     path = workdir / OVERRIDE_FILE
     text = override_text(url, files, backend)
     with termination_as_interrupt():  # SIGTERM/SIGHUP still reach the `finally`
-        path.unlink(missing_ok=True)  # a symlink planted there is replaced, not followed
-        path.write_text(text, encoding="utf-8")
+        # Through the crash-safe writer (atomic rename: a symlink planted there is
+        # replaced, not followed; never a half-written override Terraform could load).
+        write_private(path, text, mode=0o644)
         try:
             yield path
         finally:

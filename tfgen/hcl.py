@@ -85,3 +85,20 @@ def _object(values: Mapping[str, Any], level: int) -> str:
             run.append((key, text))
     flush()
     return "{\n" + "\n".join(lines) + "\n" + INDENT * level + "}"
+
+
+def assignment(name: str, value: str, width: int) -> str:
+    """`name = value` padded as `fmt` pads it: aligned only when the value is one line."""
+    if "\n" in value:
+        return f"{name} = {value}"
+    return f"{name.ljust(width)} = {value}"
+
+
+def aligned(values: Mapping[str, str]) -> list[str]:
+    """The `name = value` lines of one block, aligned as `terraform fmt` aligns them.
+
+    The width is the longest name of the block, so templates place finished lines and
+    never compute widths (context.py: templates only place values).
+    """
+    width = max(map(len, values), default=0)
+    return [assignment(name, value, width) for name, value in values.items()]

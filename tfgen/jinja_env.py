@@ -14,6 +14,8 @@ from pathlib import Path
 
 import jinja2
 
+from tfgen import hcl
+
 
 def templates_dir() -> Path:
     """The directory holding `root/` and `modules/` templates (shipped as package data)."""
@@ -58,15 +60,8 @@ def environment(base: Path) -> jinja2.Environment:
         autoescape=False,
         auto_reload=False,  # package data does not change mid-run: no stat per template use
     )
-    env.globals["assign"] = assign
+    env.globals["assign"] = hcl.assignment
     return env
-
-
-def assign(name: str, value: str, width: int) -> str:
-    """`name = value` padded as `fmt` pads it: aligned only when the value is one line."""
-    if "\n" in value:
-        return f"{name} = {value}"
-    return f"{name.ljust(width)} = {value}"
 
 
 def normalise(text: str) -> str:

@@ -21,15 +21,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from tfgen.errors import InputError, TfgenError
+from tfgen.errors import InputError, MotoFailed
 
 WORD = "moto"
 INSTALL_HINT = "pip install 'tfgen[emulator]'"
 READY = "MOTO_ENDPOINT "
 
-
-class MotoFailed(TfgenError):
-    """The moto child process did not come up (exit 1)."""
 
 
 #: How the child starts. -P: the working directory (a cloned, untrusted project) is not

@@ -31,12 +31,18 @@ from tfgen.diff import (
     check_plan,
 )
 from tfgen.diff_model import Risk
-from tfgen.errors import EXIT_CONSENT, EXIT_INVALID, EXIT_MISMATCH, EXIT_OK, TfgenError
+from tfgen.errors import (
+    EXIT_CONSENT,
+    EXIT_INVALID,
+    EXIT_MISMATCH,
+    EXIT_OK,
+    TerraformInterrupted,
+    TfgenError,
+)
 from tfgen.inventory import Resource, inventory
 from tfgen.plan_json import PlannedChange
 from tfgen.project import Rendered
 from tfgen.risks import change_risks
-from tfgen.terraform import TerraformInterrupted
 
 
 class PlanResultLike(Protocol):

@@ -21,9 +21,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tfgen import moto_server
+from tfgen.errors import TerraformInterrupted
 from tfgen.terraform import termination_as_interrupt
+from tfgen.tf_runner import Runner
 from tfgen.validate import load_blueprint
-from tfgen.workflow import PlanResult, Runner
+from tfgen.workflow import PlanResult
 from tfgen.workflow import apply as run_apply
 from tfgen.workflow import destroy as run_destroy
 from tfgen.workflow import plan as run_plan
@@ -62,9 +64,13 @@ def emulator_runner(runner: Runner, blueprint: Path, stage: str | None = None
     with termination_as_interrupt():
         runner.progress(f"starting moto on a free 127.0.0.1 port (hosted zones: "
                         f"{', '.join(zones) or 'none'})")
-        with moto_server.running(zones, log_path()) as url:
-            runner.progress(f"moto is serving at {url}; it stops when this command ends")
-            yield replace(runner, emulator=url)
+        try:
+            with moto_server.running(zones, log_path()) as url:
+                runner.progress(f"moto is serving at {url}; it stops when this command ends")
+                yield replace(runner, emulator=url)
+        except TerraformInterrupted as exc:
+            exc.add_note("moto was stopped")  # the CLI's error message says so
+            raise
         runner.progress("moto stopped")
 
 

@@ -29,7 +29,8 @@ from tfgen import emulator
 from tfgen.moto_gaps import seed_public_zone
 from tfgen.project import Rendered, render_blueprint
 from tfgen.stages import Stage
-from tfgen.terraform import Terraform, TerraformEnv
+from tfgen.terraform import Terraform
+from tfgen.terraform_env import TerraformEnv
 
 UP = ("aws", "multi-az", "static-web", "cdn")
 LADDER = (*UP, "static-web", "multi-az", "aws")

@@ -59,7 +59,8 @@ from tests.variants import variant_data, write_blueprint
 from tfgen.moto_gaps import seed_public_zone
 from tfgen.output import apply_write, plan_write
 from tfgen.project import Rendered, render_blueprint
-from tfgen.terraform import Terraform, TerraformEnv
+from tfgen.terraform import Terraform
+from tfgen.terraform_env import TerraformEnv
 
 pytestmark = pytest.mark.integration
 

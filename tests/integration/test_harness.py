@@ -15,8 +15,10 @@ from botocore.config import Config  # type: ignore[import-untyped]
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 from botocore.parsers import ResponseParserError  # type: ignore[import-untyped]
 
+from tfgen.errors import TerraformFailed
 from tfgen.moto_gaps import instance_refresh_stub, protected_load_balancers
-from tfgen.terraform import Terraform, TerraformEnv, TerraformFailed
+from tfgen.terraform import Terraform
+from tfgen.terraform_env import TerraformEnv
 
 from .harness import (
     MOTO_ACCESS_KEY,

@@ -22,7 +22,8 @@ from tfgen.cli import main
 from tfgen.inventory import inventory
 from tfgen.project import render_blueprint
 from tfgen.stages import Stage
-from tfgen.terraform import Terraform, TerraformEnv
+from tfgen.terraform import Terraform
+from tfgen.terraform_env import TerraformEnv
 
 pytestmark = pytest.mark.integration
 

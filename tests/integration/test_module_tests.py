@@ -32,7 +32,8 @@ import pytest
 from tests.helpers import EXAMPLE, example_data, write_blueprint
 from tfgen.project import render_blueprint
 from tfgen.stages import Stage
-from tfgen.terraform import RunResult, Terraform, TerraformEnv
+from tfgen.terraform import RunResult, Terraform
+from tfgen.terraform_env import TerraformEnv
 
 pytestmark = pytest.mark.integration
 

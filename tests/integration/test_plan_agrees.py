@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from tests.plan_check import plan_many
 from tfgen.blueprint import Cdn, Database, Tier
 from tfgen.errors import BlueprintInvalid
-from tfgen.terraform import TerraformEnv
+from tfgen.terraform_env import TerraformEnv
 from tfgen.validate import load_blueprint
 
 pytestmark = pytest.mark.integration

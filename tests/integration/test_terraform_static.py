@@ -11,7 +11,8 @@ import pytest
 from tests.variants import VARIANTS, write_variant
 from tfgen.output import apply_write, plan_write
 from tfgen.project import render_blueprint
-from tfgen.terraform import Terraform, TerraformEnv
+from tfgen.terraform import Terraform
+from tfgen.terraform_env import TerraformEnv
 
 pytestmark = pytest.mark.integration
 

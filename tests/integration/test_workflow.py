@@ -33,7 +33,8 @@ from tfgen.emulator import OVERRIDE_FILE
 from tfgen.errors import EXIT_CONSENT, EXIT_INVALID, EXIT_MISMATCH
 from tfgen.inventory import inventory
 from tfgen.project import render_blueprint
-from tfgen.terraform import Terraform, TerraformEnv
+from tfgen.terraform import Terraform
+from tfgen.terraform_env import TerraformEnv
 
 BUCKET = "tfgen-it-state"
 STATE_KEY = "shopping-mall/dev/terraform.tfstate"
