@@ -36,6 +36,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import date
+from importlib import resources
 from pathlib import Path
 
 import tfgen
@@ -63,19 +64,33 @@ class Summary:
 def tool_stamp() -> str:
     """tfgen's version, code and templates (by content), its dependencies and Python."""
     digest = hashlib.sha256(f"{tfgen.__version__}\0{sys.version}\0".encode())
-    package = Path(tfgen.__file__).parent
-    for root, dirs, names in os.walk(package):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(names):
-            path = Path(root) / name
-            digest.update(f"{path.relative_to(package).as_posix()}\0".encode())
-            digest.update(path.read_bytes())
+    digest.update(package_digest(Path(tfgen.__file__).parent).encode())
+    digest.update(package_digest(templates()).encode())
     for name in DEPENDENCIES:
         spec = importlib.util.find_spec(name)  # finds without importing
         origin = spec.origin if spec is not None else None
         info = Path(origin).stat() if origin else None
         digest.update(f"{name}\0{origin}\0{info and (info.st_size, info.st_mtime_ns)}\0"
                       .encode())
+    return digest.hexdigest()
+
+
+def templates() -> Path:
+    """tfgen/jinja_env.py's `templates_dir` (package data, wherever it is installed),
+    found the same way without loading Jinja."""
+    return Path(str(resources.files("tfgen.templates")))
+
+
+def package_digest(package: Path) -> str:
+    """sha256 over every file of `package` (code, templates, data) by path and content."""
+    digest = hashlib.sha256()
+    for root, dirs, names in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            path = Path(root) / name
+            digest.update(f"{path.relative_to(package).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
     return digest.hexdigest()
 
 
