@@ -21,7 +21,6 @@ from typing import Any
 
 from tfgen import hcl
 from tfgen.errors import InputError
-from tfgen.terraform import termination_as_interrupt
 
 OVERRIDE_FILE = "zz_tfgen_emulator_override.tf"
 #: Terraform's data directory for rehearsals: its backend settings never mix with real ones.
@@ -172,6 +171,10 @@ def override(workdir: Path, url: str | None, files: Mapping[str, str],
         return
     path = workdir / OVERRIDE_FILE
     text = override_text(url, files, backend)
+    # Imported here: tfgen/output_plan.py reads `leftover` on every render, which must not
+    # load the Terraform runner (issue 13).
+    from tfgen.terraform import termination_as_interrupt
+
     with termination_as_interrupt():  # SIGTERM/SIGHUP still reach the `finally`
         path.unlink(missing_ok=True)  # a symlink planted there is replaced, not followed
         path.write_text(text, encoding="utf-8")
