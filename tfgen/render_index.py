@@ -111,17 +111,27 @@ def render_key(blueprint: Path, *, source: str, out_dir: Path, own_out: Path,
 
 def record(directory: Path, key: str, read: list[inputs.Input], files: dict[str, Seen],
            summary: Summary) -> None:
-    """Write the index of a tree just written (a cache: atomic, not synced)."""
-    outguard.ensure_state_dir(directory)
+    """Write the index of a tree just written (a cache: atomic, not synced).
+
+    A cache that cannot be written is not an error: the next render is a full one.
+    """
     data = {"version": INDEX_VERSION, "key": key, "inputs": sorted(read),
             "files": {p: list(seen[:3]) for p, seen in sorted(files.items())},
             "stage": summary.stage, "count": summary.files, "what_if": summary.what_if}
+    folder = outguard.ensure_state_dir(directory)
     target = directory / INDEX
-    fd, tmp = tempfile.mkstemp(prefix=".index.", suffix=".tmp", dir=target.parent)
+    for left in folder.glob(".index.*.tmp"):  # of a run killed while writing it
+        left.unlink(missing_ok=True)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".index.", suffix=".tmp", dir=folder)
+    except OSError:
+        return
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle, sort_keys=True)
         Path(tmp).replace(target)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
