@@ -12,7 +12,9 @@ Baselines, all measured in the same run:
   pays it);
 * 1 environment against 100 (bench/envs.py), fresh and as a no-op re-render;
 * the file floor: plain Python creating and renaming as many files as the 100
-  environments have, with no checks and no syncs (what the disk alone costs).
+  environments have, with no checks and no syncs (what the disk alone costs);
+* the no-op of 100 environments with and without the render index
+  (tfgen/render_index.py; its files are deleted before the "no index" runs).
 
 Every process gets the environment without PYTHONDONTWRITEBYTECODE, and one untimed run
 first, so bytecode caches exist as they do for an installed tfgen.
@@ -95,6 +97,14 @@ def _rmtree(path: Path) -> Callable[[], None]:
     return lambda: shutil.rmtree(path, ignore_errors=True)
 
 
+def _drop_indexes(out: Path) -> Callable[[], None]:
+    def drop() -> None:
+        for index in out.rglob("index.json"):
+            if index.parent.name == ".tfgen":
+                index.unlink()
+    return drop
+
+
 def measure(rounds: int = 7, count: int = 100) -> list[dict[str, object]]:
     """Time every case `rounds` times, interleaved; rows for the table, with ratios."""
     tfgen = str(BIN / "tfgen")
@@ -126,6 +136,10 @@ def measure(rounds: int = 7, count: int = 100) -> list[dict[str, object]]:
             "one_noop": Case("1 environment (no-op)",
                              [tfgen, "render", "blueprints/envs/a00.yaml"], one),
             "many_noop": Case(f"{count} environments (no-op)", [tfgen, "render", *envs], many),
+            # The same without the render index (tfgen/render_index.py): every tree is
+            # rendered and compared by content, as when the index is distrusted.
+            "many_full": Case(f"{count} environments (no-op, no index)",
+                              [tfgen, "render", *envs], many, _drop_indexes(many / "out")),
             "files": Case(f"file floor ({count} trees)", [], root),
         }
         _run(cases["many"], env)  # untimed; how many files do the environments have?
@@ -137,13 +151,13 @@ def measure(rounds: int = 7, count: int = 100) -> list[dict[str, object]]:
         for case in cases.values():  # untimed: bytecode caches, and the no-op's first write
             _run(case, env)
         for _ in range(rounds):
-            for key in ("many", "many_noop"):  # the no-op needs its tree: run it after
+            for key in ("many", "many_noop", "many_full"):  # no-ops need the tree: after
                 case = cases[key]
                 case.walls.append(0.0)
                 case.cpus.append(0.0)
                 case.walls[-1], case.cpus[-1] = _run(case, env)
             for key, case in cases.items():
-                if key in ("many", "many_noop"):
+                if key in ("many", "many_noop", "many_full"):
                     continue
                 wall, cpu = _run(case, env)
                 case.walls.append(wall)
@@ -167,7 +181,8 @@ def _rows(cases: dict[str, Case], count: int) -> list[dict[str, object]]:
             row("render", "floor", "wall <= 1.5x floor"), row("noop", "floor"),
             row("one", "floor"), row("many", "one", "<= 2 s wall"),
             row("many", "files", "(disk alone)"), row("files", None),
-            row("one_noop", "floor"), row("many_noop", "one_noop", "<= 0.8 s wall")]
+            row("one_noop", "floor"), row("many_noop", "one_noop", "<= 0.8 s wall"),
+            row("many_full", "many_noop", "(without the render index)")]
     for fresh, base, label in (("many", "one", "fresh"), ("many_noop", "one_noop", "no-op")):
         rows.append({"case": f"marginal cost per environment ({label})",
                      "wall_ms": (c[fresh].wall - c[base].wall) * 1000 / (count - 1),

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from tfgen import textdiff
+from tfgen import inputs, render_index, textdiff
 from tfgen.errors import EXIT_CHANGES, BlueprintInvalid
 from tfgen.outdir import check_out_dir
 from tfgen.output import WritePlan, apply_writes, check_tree, plan_write
@@ -25,6 +25,7 @@ from tfgen.project import (
     discover,
     project_root,
     render_blueprint,
+    source_name,
 )
 from tfgen.stages import STAGE_CHOICES, Stage
 
@@ -106,16 +107,26 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
     paths = _blueprints(blueprints)
     if out_dir and len(paths) != 1:
         raise click.UsageError("--out takes exactly one blueprint")
-    rendered = _render_all(paths, stage, Path(out_dir) if out_dir else None)
+    given = Path(out_dir) if out_dir else None
+    keys = [] if check or dry_run else [_index_key(p, stage, given) for p in paths]
+    # Trees whose inputs and files are as the last render left them: nothing to render.
+    kept = {n: hit for n, (target, key) in enumerate(keys)
+            if (hit := render_index.lookup(target, key)) is not None}
+    todo = [n for n in range(len(paths)) if n not in kept]
+    read: list[list[inputs.Input]] = []
+    rendered = _render_all([paths[n] for n in todo], stage, given, read,
+                           progress=len(paths) > 1)
     report: list[dict[str, Any]] = []
     diffs: list[list[textdiff.FileDiff]] = []
     if show_diff is None:  # by default only where a person reads it
         show_diff = fmt == "text" and _stdout_is_terminal()
     stale = False
     plans: list[WritePlan] = []
-    for item in rendered:  # refuse a bad output directory before writing anything
-        check_out_dir(item.out_dir, given=out_dir is not None,
-                      roots=(Path.cwd(), project_root(item.path) or Path.cwd()),
+    targets = [*((item.path, item.out_dir) for item in rendered),
+               *((paths[n], keys[n][0]) for n in kept)]
+    for path, target in targets:  # refuse a bad output directory before writing anything
+        check_out_dir(target, given=out_dir is not None,
+                      roots=(Path.cwd(), project_root(path) or Path.cwd()),
                       force=force or check)
     for item in rendered:
         if check:
@@ -138,7 +149,12 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
                      if show_diff and dry_run else [])
         report.append(entry)
     if plans and not dry_run:  # all trees at once: a few filesystem syncs, not one per file
-        apply_writes(plans, force=force)
+        apply_writes(plans, force=force, after=_indexer(
+            {item.out_dir: (item, keys[n][1], read[i])
+             for i, (n, item) in enumerate(zip(todo, rendered, strict=True))}))
+    for n, summary in kept.items():  # in the order given, among the rendered ones
+        report.insert(n, _kept_entry(paths[n], keys[n][0], summary))
+        diffs.insert(n, [])
     if fmt == "json":
         for result, found in zip(report, diffs, strict=True):
             if show_diff:
@@ -195,18 +211,56 @@ def _print_diffs(found: list[textdiff.FileDiff], limit: int) -> None:
                        "(--diff-lines 0 shows all)")
 
 
-def _render_all(paths: list[Path], stage: str | None, out_dir: Path | None) -> list[Rendered]:
-    """Render everything before writing anything; collect all invalid blueprints."""
+def _target(path: Path, out_dir: Path | None) -> Path:
+    """The default directory as the user would type it, so messages show it so."""
+    return out_dir or Path(_show(default_out_dir(path)))
+
+
+def _index_key(path: Path, stage: str | None, out_dir: Path | None) -> tuple[Path, str]:
+    target = _target(path, out_dir)
+    return target, render_index.render_key(
+        path, source=source_name(path), out_dir=target, own_out=default_out_dir(path),
+        out_given=out_dir is not None, stage=stage)
+
+
+def _indexer(items: dict[Path, tuple[Rendered, str, list[inputs.Input]]]
+             ) -> Callable[[Path, dict[str, Any]], None]:
+    """Keep each written tree's index (tfgen/render_index.py), under the tree's lock."""
+    def written(directory: Path, files: dict[str, Any]) -> None:
+        item, key, read = items[directory]
+        render_index.record(directory, key, read, files, render_index.Summary(
+            item.context.stage.value, len(item.files),
+            item.what_if.cli_note() if item.what_if else None))
+    return written
+
+
+def _kept_entry(path: Path, target: Path, summary: render_index.Summary) -> dict[str, Any]:
+    """The report of a tree left as it was, shaped like a rendered one's."""
+    return {"blueprint": source_name(path), "out": _show(target), "stage": summary.stage,
+            "created": [], "updated": [], "removed": [], "unchanged": summary.files,
+            "written": True, "conflicts": [], "interrupted_write_finished": False,
+            "what_if": summary.what_if}
+
+
+def _render_all(paths: list[Path], stage: str | None, out_dir: Path | None,
+                read: list[list[inputs.Input]] | None = None, *,
+                progress: bool | None = None) -> list[Rendered]:
+    """Render everything before writing anything; collect all invalid blueprints.
+
+    `read` receives, per rendered blueprint, the files its render read.
+    """
     rendered: list[Rendered] = []
     problems = []
     for path in paths:
-        if len(paths) > 1:
+        if len(paths) > 1 if progress is None else progress:
             _progress(f"rendering {_show(path)}")
         try:
-            # The default directory as the user would type it, so messages show it so.
-            target = out_dir or Path(_show(default_out_dir(path)))
-            rendered.append(render_blueprint(path, stage=stage, out_dir=target,
-                                             guard_what_if=True))
+            with inputs.recording() as found:
+                rendered.append(render_blueprint(path, stage=stage,
+                                                 out_dir=_target(path, out_dir),
+                                                 guard_what_if=True))
+            if read is not None:
+                read.append(list(found.values()))
         except BlueprintInvalid as exc:
             problems.extend(exc.problems)
     if problems:

@@ -14,7 +14,6 @@ noted since the last barrier is fsync'd one by one, which is the per-file guaran
 
 from __future__ import annotations
 
-import ctypes
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +27,8 @@ def _find_syncfs() -> Callable[[int], int] | None:
     global _syncfs, _looked_up
     if not _looked_up:
         _looked_up = True
+        import ctypes  # here: only a write needs it, not `tfgen render` with nothing to write
+
         try:
             _syncfs = ctypes.CDLL(None, use_errno=True).syncfs
         except (AttributeError, OSError):

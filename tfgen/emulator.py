@@ -22,7 +22,6 @@ from typing import Any
 from tfgen import hcl
 from tfgen.errors import InputError
 from tfgen.outguard import write_private
-from tfgen.terraform import termination_as_interrupt
 
 OVERRIDE_FILE = "zz_tfgen_emulator_override.tf"
 #: Terraform's data directory for rehearsals: its backend settings never mix with real ones.
@@ -173,6 +172,10 @@ def override(workdir: Path, url: str | None, files: Mapping[str, str],
         return
     path = workdir / OVERRIDE_FILE
     text = override_text(url, files, backend)
+    # Imported here: tfgen/output_plan.py reads `leftover` on every render, which must not
+    # load the Terraform runner (issue 13).
+    from tfgen.terraform import termination_as_interrupt
+
     with termination_as_interrupt():  # SIGTERM/SIGHUP still reach the `finally`
         # Through the crash-safe writer (atomic rename: a symlink planted there is
         # replaced, not followed; never a half-written override Terraform could load).

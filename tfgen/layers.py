@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tfgen import inputs
 from tfgen.errors import BlueprintInvalid
 from tfgen.loader import Document, Mark, PathKey, read_document
 
@@ -38,6 +39,7 @@ def load_chain(path: Path, display: str | None = None) -> list[Document]:
     current, shown = path, display or str(path)
     while True:
         resolved = current.resolve()
+        inputs.note(current)  # a render's input (tfgen/render_index.py)
         doc = read_document(current, shown)
         seen.append(resolved)
         chain.append(doc)

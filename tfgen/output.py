@@ -40,7 +40,7 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tfgen import outguard
@@ -57,6 +57,7 @@ from tfgen.output_plan import (
     TXN,
     HandEdit,
     Journal,
+    Seen,
     WritePlan,
     check_tree,
     describe_conflicts,
@@ -68,6 +69,7 @@ from tfgen.output_plan import (
     read_manifest,
     read_pristine,
     safe_target,
+    seen_now,
     unchanged_since,
 )
 
@@ -158,11 +160,18 @@ def apply_write(plan: WritePlan, *, force: bool = False) -> None:
     apply_writes([plan], force=force)
 
 
-def apply_writes(plans: Sequence[WritePlan], *, force: bool = False) -> None:
+#: Told, under the tree's lock once it is written, how each file of the tree looked when
+#: its content was known: {relpath: (inode, size, mtime_ns, ctime_ns)}, the manifest too.
+Written = Callable[[Path, dict[str, Seen]], None]
+
+
+def apply_writes(plans: Sequence[WritePlan], *, force: bool = False,
+                 after: Written | None = None) -> None:
     """Carry out several plans, each crash-safe on its own, with a few syncs for them all.
 
     Every tree is locked, recovered and re-planned (the plans may predate another writer)
-    before anything is written; a conflict in any tree refuses the whole batch.
+    before anything is written; a conflict in any tree refuses the whole batch. `after`
+    hears of each tree written (tfgen/render_index.py keeps what it hears).
     """
     batches: list[list[WritePlan]] = []
     for plan in plans:  # one tree twice in a batch would share a staging area: split
@@ -183,13 +192,20 @@ def apply_writes(plans: Sequence[WritePlan], *, force: bool = False) -> None:
                 if _refused(now, force):
                     raise OutputConflict(describe_conflicts(now))
                 current.append(now)
-            _write_locked(current)
+            looks = _write_locked(current)
+            for directory, files in looks.items():
+                if after is not None:
+                    after(directory, files)
 
 
-def _write_locked(plans: list[WritePlan]) -> None:
-    """Stage, commit and apply every plan that changes something; see the module docstring."""
+def _write_locked(plans: list[WritePlan]) -> dict[Path, dict[str, Seen]]:
+    """Stage, commit and apply every plan that changes something; see the module docstring.
+
+    Returns how each tree's files looked when their content was known (staged or read).
+    """
     barrier = Barrier()
     work: list[tuple[Path, Journal]] = []
+    looks: dict[Path, dict[str, Seen]] = {}
     for plan in plans:
         journal = Journal(write={p: digest(plan.files[p])
                                  for p in sorted(plan.create + plan.update)},
@@ -197,9 +213,10 @@ def _write_locked(plans: list[WritePlan]) -> None:
                           manifest={p: digest(t) for p, t in sorted(plan.files.items())})
         if not plan.changes and read_manifest(plan.directory) == journal.manifest:
             _refresh_pristine(plan.directory, journal.manifest)
+            looks[plan.directory] = dict(plan.seen)
             continue
         outguard.ensure_state_dir(plan.directory)
-        _stage(plan, journal, barrier)
+        looks[plan.directory] = {**plan.seen, **_stage(plan, journal, barrier)}
         work.append((plan.directory, journal))
     journals = []
     for directory, journal in work:
@@ -221,13 +238,27 @@ def _write_locked(plans: list[WritePlan]) -> None:
     barrier.sync()  # the new trees durable before their journals go
     for directory, _ in work:
         _finish(directory)
+        manifest = seen_now(directory, MANIFEST)
+        if manifest is not None:
+            looks[directory][MANIFEST] = manifest
+    complete = {}
+    for plan in plans:  # a file not read (a pending journal's) leaves its tree unknown
+        seen = looks.get(plan.directory, {})
+        wanted = [*plan.files, MANIFEST]
+        if all(p in seen for p in wanted):
+            complete[plan.directory] = {p: seen[p] for p in wanted}
+    return complete
 
 
-def _stage(plan: WritePlan, journal: Journal, barrier: Barrier) -> None:
-    """Write the new and changed files under `txn/staged/` (the tree is not touched)."""
+def _stage(plan: WritePlan, journal: Journal, barrier: Barrier) -> dict[str, Seen]:
+    """Write the new and changed files under `txn/staged/` (the tree is not touched).
+
+    Returns each file's look as written; renaming keeps its inode, size and mtime.
+    """
     staged = plan.directory / TXN / STAGED
     staged.mkdir(parents=True, exist_ok=True)
     checked: set[Path] = set()
+    looks: dict[str, Seen] = {}
     mode = _file_mode()
     for number, relpath in enumerate(sorted(journal.write)):
         safe_target(plan.directory, relpath, checked)
@@ -236,8 +267,12 @@ def _stage(plan: WritePlan, journal: Journal, barrier: Barrier) -> None:
         with target.open("w", encoding="utf-8", newline="\n") as handle:
             handle.write(plan.files[relpath])
             os.fchmod(handle.fileno(), mode)
+            handle.flush()
+            info = os.fstat(handle.fileno())
+        looks[relpath] = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
         barrier.file(target)
         _step()
+    return looks
 
 
 def _staged_name(number: int) -> str:

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tfgen.blueprint import Blueprint
-from tfgen.context import RenderContext, build_context
 from tfgen.errors import InputError
-from tfgen.loader import Document
-from tfgen.render import render
-from tfgen.stages import Stage
-from tfgen.validate import load_blueprint
-from tfgen.whatif import WhatIf, local_copy, what_if
+
+if TYPE_CHECKING:  # loaded by render_blueprint: the path helpers here must stay cheap
+    from tfgen.blueprint import Blueprint
+    from tfgen.context import RenderContext
+    from tfgen.loader import Document
+    from tfgen.stages import Stage
+    from tfgen.whatif import WhatIf
 
 BLUEPRINTS = "blueprints"
 OUT = "out"
@@ -83,6 +84,13 @@ def render_blueprint(path: Path, *, stage: str | Stage | None = None,
     another directory gets local state instead of the blueprint's backend, so applying it
     can never act on the real environment's state.
     """
+    # Imported here: a no-op `tfgen render` (tfgen/render_index.py) needs only the path
+    # helpers above, not pydantic and Jinja (issue 13).
+    from tfgen.context import build_context
+    from tfgen.render import render
+    from tfgen.validate import load_blueprint
+    from tfgen.whatif import local_copy, what_if
+
     source = source_name(path)
     blueprint, document = load_blueprint(path, stage, display=_display(path))
     own_out = default_out_dir(path)

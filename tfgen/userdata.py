@@ -14,6 +14,8 @@ import os
 import stat
 from pathlib import Path
 
+from tfgen import inputs
+
 #: What an EC2 launch template accepts, before base64 (16 KiB).
 MAX_USER_DATA = 16 * 1024
 BLUEPRINTS = "blueprints"
@@ -67,6 +69,7 @@ def read(base_dir: Path, value: str, root: Path | None = None) -> str:
         if info.st_size > MAX_USER_DATA:
             raise ValueError(f"'{value}' is larger than the 16 KiB launch templates accept "
                              "— keep it small and fetch the rest at boot")
+        inputs.note(path)  # checked above; a render's input (tfgen/render_index.py)
         data = os.read(fd, MAX_USER_DATA + 1)
     finally:
         os.close(fd)
