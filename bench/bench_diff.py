@@ -8,8 +8,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import EXAMPLE, per_call
 
-from tfgen.diff import diff_sides
-from tfgen.diff_report import to_markdown, to_text
+from tfgen.review.diff import diff_sides
+from tfgen.review.diff_report import to_markdown, to_text
 
 
 def bench_diff() -> float:

@@ -9,9 +9,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import EXAMPLE, per_call
 
-from tfgen.output import apply_write, plan_write
+from tfgen.blueprint.validate import load_blueprint
+from tfgen.outdir.output import apply_write, plan_write
 from tfgen.project import render_blueprint
-from tfgen.validate import load_blueprint
 
 
 def bench_validate() -> float:

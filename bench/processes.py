@@ -14,7 +14,7 @@ Baselines, all measured in the same run:
 * the file floor: plain Python creating and renaming as many files as the 100
   environments have, with no checks and no syncs (what the disk alone costs);
 * the no-op of 100 environments with and without the render index
-  (tfgen/render_index.py; its files are deleted before the "no index" runs).
+  (tfgen/outdir/render_index.py; its files are deleted before the "no index" runs).
 
 Every process gets the environment without PYTHONDONTWRITEBYTECODE, and one untimed run
 first, so bytecode caches exist as they do for an installed tfgen.
@@ -136,7 +136,7 @@ def measure(rounds: int = 7, count: int = 100) -> list[dict[str, object]]:
             "one_noop": Case("1 environment (no-op)",
                              [tfgen, "render", "blueprints/envs/a00.yaml"], one),
             "many_noop": Case(f"{count} environments (no-op)", [tfgen, "render", *envs], many),
-            # The same without the render index (tfgen/render_index.py): every tree is
+            # The same without the render index (tfgen/outdir/render_index.py): every tree is
             # rendered and compared by content, as when the index is distrusted.
             "many_full": Case(f"{count} environments (no-op, no index)",
                               [tfgen, "render", *envs], many, _drop_indexes(many / "out")),

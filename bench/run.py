@@ -49,7 +49,7 @@ def per_call(fn: Callable[[], object], *, min_time: float = 0.5, repeat: int = 5
     return statistics.median(rounds)
 
 
-#: tfgen parses with libyaml when PyYAML has it (tfgen/loader.py): so does the baseline.
+#: tfgen parses with libyaml when PyYAML has it (tfgen/blueprint/loader.py): so does the baseline.
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

@@ -15,7 +15,7 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
-#: The day the suite evaluates the support calendar (tfgen/engines.py) against, so CI
+#: The day the suite evaluates the support calendar (tfgen/blueprint/engines.py) against, so CI
 #: does not change its verdict when a date in the table passes.
 CALENDAR_DATE = "2026-12-03"
 

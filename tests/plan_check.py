@@ -18,12 +18,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from tfgen import hcl
-from tfgen.edition_checks import orderable_lookup
-from tfgen.output import apply_write, plan_write
+from tfgen.blueprint.edition_checks import orderable_lookup
+from tfgen.deploy.terraform import Terraform
+from tfgen.deploy.terraform_env import TerraformEnv
+from tfgen.outdir.output import apply_write, plan_write
 from tfgen.project import render_blueprint
-from tfgen.terraform import Terraform
-from tfgen.terraform_env import TerraformEnv
+from tfgen.render import hcl
 
 _MOCKS = """
   mock_data "aws_route53_zone" {

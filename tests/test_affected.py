@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import REPO
-from tfgen.affected import affected
 from tfgen.cli import main
 from tfgen.errors import GitError, InputError
+from tfgen.review.affected import affected
 
 BASE = """\
 # the shared base
@@ -127,7 +127,7 @@ def test_each_side_renders_with_its_own_tfgen_when_trusted(repo: Path) -> None:
     shutil.copytree(REPO / "templates", repo / "templates",
                     ignore=shutil.ignore_patterns("__pycache__"))
     _commit(repo, "vendor tfgen")
-    hcl = repo / "tfgen" / "hcl.py"
+    hcl = repo / "tfgen" / "render" / "hcl.py"
     hcl.write_text(hcl.read_text(encoding="utf-8") + "\n# a comment only\n", encoding="utf-8")
     assert _names(repo, trust=True) == []
     template = repo / "templates" / "root" / "versions.tf.j2"
@@ -142,7 +142,7 @@ def test_a_revision_whose_tfgen_is_broken_affects_everything(repo: Path) -> None
                     ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "templates", repo / "templates",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    hcl = repo / "tfgen" / "hcl.py"
+    hcl = repo / "tfgen" / "render" / "hcl.py"
     good = hcl.read_text(encoding="utf-8")
     hcl.write_text(good + "\nthis is not python\n", encoding="utf-8")
     _commit(repo, "broken tfgen")

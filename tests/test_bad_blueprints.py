@@ -24,13 +24,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from tests.helpers import EXAMPLE
-from tfgen.blueprint import Blueprint
+from tfgen.blueprint.loader import MAX_BYTES
+from tfgen.blueprint.model import Blueprint
+from tfgen.blueprint.validate import load_blueprint
 from tfgen.cli import main
-from tfgen.context import build_context
 from tfgen.errors import BlueprintInvalid, RenderError
-from tfgen.loader import MAX_BYTES
-from tfgen.render import render, templates_dir
-from tfgen.validate import load_blueprint
+from tfgen.render.context import build_context
+from tfgen.render.render import render, templates_dir
 
 BAD = Path(__file__).parent / "bad"
 CORPUS = sorted(BAD.glob("*.yaml"))
@@ -196,7 +196,7 @@ def test_template_failure_names_the_module_and_line(tmp_path: Path) -> None:
 def test_template_failure_through_the_cli_has_no_traceback(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     broken = _broken_templates(tmp_path)
-    monkeypatch.setattr("tfgen.render.templates_dir", lambda: broken)
+    monkeypatch.setattr("tfgen.render.render.templates_dir", lambda: broken)
     (tmp_path / "blueprints").mkdir()
     shutil.copyfile(EXAMPLE, tmp_path / "blueprints" / "mall.yaml")
     result = _run(tmp_path, "mall.yaml", monkeypatch=monkeypatch)

@@ -17,9 +17,9 @@ import urllib.request
 from pathlib import Path
 
 from tests.helpers import EXAMPLE
+from tfgen.blueprint.stages import Stage
+from tfgen.deploy.terraform_env import find_terraform
 from tfgen.project import render_blueprint
-from tfgen.stages import Stage
-from tfgen.terraform_env import find_terraform
 
 TEMPLATE = "modules/tier/bootstrap.sh.tftpl"
 

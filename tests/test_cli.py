@@ -120,7 +120,7 @@ def test_internal_errors_hide_the_traceback_unless_debug(runner: CliRunner, proj
     def boom(*_a: object, **_k: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr("tfgen.cli_render.render_blueprint", boom)
+    monkeypatch.setattr("tfgen.cli.render.render_blueprint", boom)
     result = runner.invoke(main, ["render"])
     assert result.exit_code == 1
     assert "internal error: RuntimeError: kaboom" in result.output

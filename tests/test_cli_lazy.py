@@ -1,4 +1,4 @@
-"""The lazy command registry (tfgen/cli.py): same commands and help, less loaded.
+"""The lazy command registry (tfgen/cli/__init__.py): same commands and help, less loaded.
 
 Behaviour only: which modules a command loads, never how long it takes (bench/ does that).
 """
@@ -53,7 +53,7 @@ def test_version_loads_no_command(tmp_path: Path) -> None:
 
 def test_help_lists_every_command_without_loading_them(tmp_path: Path) -> None:
     loaded = _loaded_after(["--help"], tmp_path)
-    assert not any(m.startswith("tfgen.cli_") for m in loaded), loaded
+    assert not any(m.startswith("tfgen.cli.") for m in loaded), loaded
     assert "pydantic.main" not in loaded and "jinja2" not in loaded
     listed = CliRunner().invoke(main, ["--help"]).output
     for name in COMMANDS:
@@ -64,16 +64,17 @@ def test_render_loads_no_review_or_deploy_code(tmp_path: Path) -> None:
     blueprint = ROOT / "blueprints" / "shopping-mall.yaml"
     loaded = _loaded_after(["render", str(blueprint), "--out", "mall"], tmp_path)
     assert (tmp_path / "mall" / "main.tf").is_file()
-    assert "tfgen.cli_render" in loaded
-    for review in ("tfgen.cli_apply", "tfgen.cli_diff", "tfgen.workflow", "tfgen.diff",
-                   "tfgen.diff_report", "tfgen.plan_review", "tfgen.risks"):
+    assert "tfgen.cli.render" in loaded
+    for review in ("tfgen.cli.apply", "tfgen.cli.diff", "tfgen.deploy.workflow",
+                   "tfgen.review.diff", "tfgen.review.diff_report", "tfgen.review.plan_review",
+                   "tfgen.review.risks"):
         assert review not in loaded, review
 
 
 def test_a_command_help_loads_only_its_module(tmp_path: Path) -> None:
     loaded = _loaded_after(["diff", "--help"], tmp_path)
-    assert "tfgen.cli_diff" in loaded
-    assert "tfgen.cli_apply" not in loaded and "tfgen.cli_render" not in loaded
+    assert "tfgen.cli.diff" in loaded
+    assert "tfgen.cli.apply" not in loaded and "tfgen.cli.render" not in loaded
 
 
 def test_unknown_command_is_still_a_usage_error() -> None:

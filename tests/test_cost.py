@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from tests.helpers import EXAMPLE, example_data, write_blueprint
-from tfgen import cost, cost_report, prices
-from tfgen.context import RenderContext
-from tfgen.diff import DiffReport, diff_sides, load_side, parse_side
-from tfgen.diff_report import to_json_data, to_markdown, to_text
+from tfgen.render.context import RenderContext
+from tfgen.review import cost, cost_report, prices
+from tfgen.review.diff import DiffReport, diff_sides, load_side, parse_side
+from tfgen.review.diff_report import to_json_data, to_markdown, to_text
 
 BP = str(EXAMPLE)
 
@@ -160,7 +160,7 @@ def test_european_variants_use_what_the_table_has(tmp_path: Path, region: str) -
     assert b.warnings == ()  # a researched region: no region-wide warning
 
 
-# Filled from the price list transcriptions on 2026-12-04 (tfgen/prices.py): these items no
+# Filled from the price list transcriptions on 2026-12-04 (tfgen/review/prices.py): these items no
 # longer borrow us-east-1's price in these regions.
 _SOURCED = [
     ("nat_hour", "ap-northeast-2", 0.059), ("nat_gb", "ap-northeast-2", 0.059),

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import EXAMPLE, REPO, example_data, write_blueprint
-from tfgen.engines import ENGINES
-from tfgen.inventory import inventory
+from tfgen.blueprint.engines import ENGINES
+from tfgen.blueprint.stages import Stage
 from tfgen.project import render_blueprint
-from tfgen.stages import Stage
+from tfgen.review.inventory import inventory
 
 
 def test_rds_log_groups_are_created_with_a_retention_before_the_database() -> None:

@@ -16,15 +16,15 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import EXAMPLE, REPO, example_data, write_blueprint
-from tfgen.blueprint import Blueprint
+from tfgen.blueprint.model import Blueprint
 from tfgen.cli import main
-from tfgen.cli_diagram import build
-from tfgen.context import build_context
-from tfgen.diagram import Cluster, Diagram, Edge, Node, from_context
-from tfgen.diagram_emit import step_markdown, to_dot, to_mermaid
-from tfgen.diff import diff_sides
-from tfgen.diff_report import to_markdown
+from tfgen.cli.diagram import build
 from tfgen.project import render_blueprint
+from tfgen.render.context import build_context
+from tfgen.render.diagram import Cluster, Diagram, Edge, Node, from_context
+from tfgen.render.diagram_emit import step_markdown, to_dot, to_mermaid
+from tfgen.review.diff import diff_sides
+from tfgen.review.diff_report import to_markdown
 
 DIAGRAMS = REPO / "docs" / "diagrams"
 STAGES = ("on-prem", "aws", "multi-az", "static-web", "cdn")

@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import EXAMPLE, REPO, example_data, write_blueprint
+from tfgen.blueprint.stages import Stage
 from tfgen.cli import main
-from tfgen.diff import DiffReport, check_plan, diff_sides, parse_side
-from tfgen.diff_report import MARKDOWN_LIMIT, to_json_data, to_markdown, to_text
 from tfgen.errors import InputError
-from tfgen.stages import Stage
+from tfgen.review.diff import DiffReport, check_plan, diff_sides, parse_side
+from tfgen.review.diff_report import MARKDOWN_LIMIT, to_json_data, to_markdown, to_text
 
 BP = str(EXAMPLE)
 DB = "module.database.aws_db_instance.this[0]"

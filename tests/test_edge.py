@@ -8,10 +8,10 @@ import re
 from pathlib import Path
 
 from tests.helpers import EXAMPLE, REPO, example_data, write_blueprint
-from tfgen.diff import DiffReport, diff_sides
-from tfgen.inventory import inventory
+from tfgen.blueprint.stages import Stage
 from tfgen.project import render_blueprint
-from tfgen.stages import Stage
+from tfgen.review.diff import DiffReport, diff_sides
+from tfgen.review.inventory import inventory
 
 DIST = "module.cdn.aws_cloudfront_distribution.this"
 RULE = "module.alb.aws_lb_listener_rule.origin_verify[0]"

@@ -1,4 +1,4 @@
-"""The SQL Server edition class table (tfgen/edition_checks.py): what it refuses, what it
+"""The SQL Server edition class table (tfgen/blueprint/edition_checks.py): what it refuses, what it
 leaves to RDS at plan time, and that the default class never trips it unannounced."""
 
 from __future__ import annotations
@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import write_blueprint
-from tfgen.blueprint import Database
-from tfgen.edition_checks import (
+from tfgen.blueprint.edition_checks import (
     ORDERABLE_LOOKUP_ENGINES,
     SQLSERVER_CLASS_LIMITS,
     limit_reason,
     refused_patterns,
 )
-from tfgen.engines import ENGINES
+from tfgen.blueprint.engines import ENGINES
+from tfgen.blueprint.model import Database
 from tfgen.project import render_blueprint
 
 
@@ -52,7 +52,7 @@ def test_every_edition_of_the_table_is_an_engine_edition() -> None:
 
 
 def test_the_default_class_is_never_refused_by_the_table() -> None:
-    """schema.py marks instance_class required only for tfgen.engines `too_small`; a
+    """schema.py marks instance_class required only for tfgen.blueprint.engines `too_small`; a
     table rule refusing the default class would need the same treatment."""
     default = Database.model_fields["instance_class"].default
     for engine, facts in ENGINES.items():

@@ -8,7 +8,7 @@ AWS (`GetCachePolicy ... https://cloudfront.amazonaws.com ... request send faile
 
 from __future__ import annotations
 
-from tfgen import emulator
+from tfgen.deploy import emulator
 
 STATIC_WEB_ONLY = {"main.tf": 'resource "aws_s3_bucket" "this" {}\nresource "aws_lb" "a" {}\n'}
 

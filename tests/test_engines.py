@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import EXAMPLE, example_data, write_blueprint
-from tfgen import engines
-from tfgen.blueprint import Engine
-from tfgen.diff import diff_sides
+from tfgen.blueprint import engines
+from tfgen.blueprint.model import Engine
+from tfgen.blueprint.stages import Stage
+from tfgen.blueprint.validate import load_blueprint
 from tfgen.errors import BlueprintInvalid
 from tfgen.project import render_blueprint
-from tfgen.stages import Stage
-from tfgen.validate import load_blueprint
+from tfgen.review.diff import diff_sides
 
 DB = "module.database.aws_db_instance.this[0]"
 
@@ -153,9 +153,9 @@ def test_review_warns_that_enrolment_cannot_change_in_place() -> None:
     """A database created before tfgen rendered engine_lifecycle_support was enrolled by the
     API default; the first plan with tfgen's value is an in-place update AWS does not
     allow (RDS user guide, extended-support.html; terraform-provider-aws#44552)."""
-    from tfgen.diff import ArgChange, ResourceChange
-    from tfgen.inventory import Resource
-    from tfgen.risks import change_risks
+    from tfgen.review.diff import ArgChange, ResourceChange
+    from tfgen.review.inventory import Resource
+    from tfgen.review.risks import change_risks
 
     args = {"identifier": "mall-db", "engine": "mysql",
             "engine_lifecycle_support": "open-source-rds-extended-support-disabled"}

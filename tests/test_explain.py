@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from tests.helpers import REPO
 from tfgen.cli import main
 from tfgen.errors import InputError
-from tfgen.explain import Origin, explain, parse_field
+from tfgen.review.explain import Origin, explain, parse_field
 
 BASE = """\
 name: mall

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import EXAMPLE, example_data, write_blueprint
-from tfgen.diff import compare_inventories
-from tfgen.forcenew import FORCE_NEW, forces_replacement
-from tfgen.inventory import Inventory, Ref, inventory
+from tfgen.blueprint.stages import Stage
 from tfgen.project import render_blueprint
-from tfgen.stages import Stage
+from tfgen.review.diff import compare_inventories
+from tfgen.review.forcenew import FORCE_NEW, forces_replacement
+from tfgen.review.inventory import Inventory, Ref, inventory
 
 ENTRIES = sorted((t, a) for t, args in FORCE_NEW.items() for a in args)
 

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import EXAMPLE, REPO, example_data, write_blueprint
+from tfgen.blueprint.validate import load_blueprint
 from tfgen.cli import main
-from tfgen.diff import compare_blueprints, diff_sides
-from tfgen.validate import load_blueprint
+from tfgen.review.diff import compare_blueprints, diff_sides
 
 BP = str(EXAMPLE)
 ANSI = re.compile(r"\x1b\[")
@@ -103,7 +103,7 @@ def test_no_color_is_honoured_by_every_coloured_command(
         args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each command colours on a terminal (so the test can fail) and never with NO_COLOR."""
     monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.setattr("tfgen.cli_render._stdout_is_terminal", lambda: True)
+    monkeypatch.setattr("tfgen.cli.render._stdout_is_terminal", lambda: True)
     argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
     coloured = CliRunner().invoke(main, argv, color=True)
     assert ANSI.search(coloured.output), coloured.output

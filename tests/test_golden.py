@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import EXAMPLE
+from tfgen.blueprint.stages import Stage
 from tfgen.project import render_blueprint
-from tfgen.stages import Stage
 
 GOLDEN = Path(__file__).parent / "golden"
 

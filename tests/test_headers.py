@@ -13,7 +13,7 @@ from tests.helpers import EXAMPLE
 from tfgen.cli import main
 from tfgen.project import render_blueprint
 
-HEADER_LINES = 2  # tfgen/context.py header_for: two comment lines
+HEADER_LINES = 2  # tfgen/render/context.py header_for: two comment lines
 
 
 def _body(text: str) -> str:

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from tests.helpers import example_data, write_blueprint
-from tfgen.cost import bill
 from tfgen.errors import InputError
-from tfgen.inventory import Ref, inventory
 from tfgen.project import render_blueprint
+from tfgen.review.cost import bill
+from tfgen.review.inventory import Ref, inventory
 
 
 def _data(**dns: Any) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from tests.helpers import example_data, write_blueprint
 from tfgen.cli import main
-from tfgen.diff import diff_sides
-from tfgen.diff_report import render_report
+from tfgen.review.diff import diff_sides
+from tfgen.review.diff_report import render_report
 
 
 def _git(cwd: Path, *args: str) -> None:
@@ -182,7 +182,7 @@ def test_blueprint_file_name_with_a_newline_is_refused(
 
 
 def test_emulator_url_is_refused_unless_plain() -> None:
-    from tfgen import emulator
+    from tfgen.deploy import emulator
     from tfgen.errors import InputError
     with pytest.raises(InputError, match="plain URL"):
         emulator.override_text('http://x\nresource "a" "b" {}', {}, {})
@@ -195,8 +195,8 @@ def test_emulator_url_is_refused_unless_plain() -> None:
 def test_keyword_tags_pass_terraform_validate(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """`terraform validate` on one rendered case with keyword tag keys."""
-    from tfgen.terraform import Terraform
-    from tfgen.terraform_env import TerraformEnv, find_terraform, provider_mirror
+    from tfgen.deploy.terraform import Terraform
+    from tfgen.deploy.terraform_env import TerraformEnv, find_terraform, provider_mirror
     data = example_data()
     data["tags"] = {k: f"v-{k}" for k in KEYWORDS}
     write_blueprint(tmp_path, data)

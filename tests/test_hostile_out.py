@@ -142,7 +142,7 @@ def hashlib_of(text: str) -> str:
 
 def test_protected_paths_are_refused_at_the_one_place_that_writes(tmp_path: Path) -> None:
     from tfgen.errors import OutputConflict
-    from tfgen.output import safe_target
+    from tfgen.outdir.output import safe_target
     for relpath in ("terraform.tfstate", "terraform.tfstate.backup", ".terraform.lock.hcl",
                     ".terraform/providers/x", ".terraform-emulator/terraform.tfstate",
                     "emulator.tfstate", ".terraform.tfstate.lock.info"):
@@ -152,7 +152,7 @@ def test_protected_paths_are_refused_at_the_one_place_that_writes(tmp_path: Path
 
 def test_own_write_journal_is_still_rolled_forward(tmp_path: Path) -> None:
     """The MAC does not break crash recovery: a journal this machine wrote is finished."""
-    from tfgen import output
+    from tfgen.outdir import output
     out = tmp_path / "out"
     output.apply_write(output.plan_write(out, {"a.tf": "# a\n"}))
     journal = output.read_journal(out)

@@ -21,10 +21,10 @@ from click.testing import CliRunner
 
 from tests.helpers import EXAMPLE, example_data, write_blueprint
 from tfgen.cli import main
-from tfgen.emulator import OVERRIDE_FILE
-from tfgen.output import plan_write, read_manifest
+from tfgen.deploy.saved_plan import hand_edits
+from tfgen.outdir.output import plan_write, read_manifest
+from tfgen.outdir.override_file import OVERRIDE_FILE
 from tfgen.project import render_blueprint
-from tfgen.saved_plan import hand_edits
 
 TFGEN = [sys.executable, "-c", "from tfgen.cli import run; run()"]
 
@@ -180,7 +180,7 @@ def test_concurrent_render_pairs_end_in_one_tree(tmp_path: Path,
 
 def test_a_second_writer_gives_up_with_a_clear_message(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tfgen.outguard import output_lock
+    from tfgen.outdir.outguard import output_lock
     monkeypatch.chdir(tmp_path)
     bp = write_blueprint(tmp_path, example_data())
     out = tmp_path / "out" / "bp"
@@ -220,7 +220,7 @@ def test_relative_out_gives_terraform_an_absolute_cli_config(tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch
                                                              ) -> None:
     """`tfgen plan --out out` runs Terraform inside out/: a relative config path broke init."""
-    from tfgen.terraform_env import TerraformEnv
+    from tfgen.deploy.terraform_env import TerraformEnv
 
     monkeypatch.chdir(tmp_path)
     env = TerraformEnv.managed(Path("out/.tfgen/terraform"), None, Path("cache"))

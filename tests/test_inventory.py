@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import EXAMPLE, example_data, write_blueprint
-from tfgen.diff import _refs
-from tfgen.inventory import Ref, address, inventory, plain
+from tfgen.blueprint.stages import Stage
 from tfgen.project import render_blueprint
-from tfgen.stages import Stage
+from tfgen.review.diff import _refs
+from tfgen.review.inventory import Ref, address, inventory, plain
 
 
 def _inv(path: Path = EXAMPLE, stage: Stage | None = None) -> dict[str, object]:

@@ -1,6 +1,6 @@
 """The review's inventory against the rendered Terraform, argument by argument.
 
-tfgen.inventory restates what the templates decide so that `tfgen diff` needs no
+tfgen.review.inventory restates what the templates decide so that `tfgen diff` needs no
 provider; tests/integration/test_inventory_plan.py compares only address sets with a real
 plan. This test reads the rendered `.tf` of every stage and test variant (python-hcl2 plus
 tests/hcl_eval.py for the expressions), evaluates each resource's arguments from the root
@@ -21,9 +21,9 @@ import pytest
 
 from tests.hcl_eval import UNKNOWN, Scope, evaluate
 from tests.variants import VARIANTS, write_variant
-from tfgen.diff import _refs
-from tfgen.inventory import CLOUDFRONT_PREFIX_LIST, Resource, inventory
 from tfgen.project import render_blueprint
+from tfgen.review.diff import _refs
+from tfgen.review.inventory import CLOUDFRONT_PREFIX_LIST, Resource, inventory
 
 #: Where an inventory argument sits in the resource block when its name differs.
 PATH = {

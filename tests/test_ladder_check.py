@@ -1,7 +1,7 @@
 """The ladder test's review check fails, naming the address, when a prediction is wrong.
 
 Cheap stand-in for a whole ladder walk (tests/integration/test_ladder.py): the force-new
-entry for the RDS `identifier` is removed (as a careless edit of tfgen/forcenew.py would),
+entry for the RDS `identifier` is removed (as a careless edit of tfgen/review/forcenew.py would),
 a blueprint change renames the database, and the plan Terraform would make is written
 down from the *correct* prediction (identifier change -> replace). The ladder's
 `check_review` must then refuse the step and name the database's address. The real thing
@@ -17,9 +17,9 @@ import pytest
 
 from tests.helpers import example_data, write_blueprint
 from tests.integration.ladder import StepFailed, StepRecord, check_review
-from tfgen import forcenew
-from tfgen.diff import check_plan, diff_sides
-from tfgen.diff_report import to_json_data
+from tfgen.review import forcenew
+from tfgen.review.diff import check_plan, diff_sides
+from tfgen.review.diff_report import to_json_data
 
 DB = "module.database.aws_db_instance.this[0]"
 _TERRAFORM = {"add": ["create"], "change": ["update"], "destroy": ["delete"],

@@ -12,10 +12,10 @@ import hcl2
 import pytest
 
 from tests.helpers import EXAMPLE, example_data, write_blueprint
-from tfgen.diff import DiffReport, diff_sides
-from tfgen.inventory import inventory
+from tfgen.blueprint.stages import Stage
 from tfgen.project import render_blueprint
-from tfgen.stages import Stage
+from tfgen.review.diff import DiffReport, diff_sides
+from tfgen.review.inventory import inventory
 
 BP = "blueprints/shopping-mall.yaml"
 STEPS = [(a, b) for a, b in zip(list(Stage), list(Stage)[1:], strict=False)]

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import REPO
+from tfgen.blueprint.layers import load_chain, load_layers
+from tfgen.blueprint.validate import load_blueprint
 from tfgen.errors import BlueprintInvalid
-from tfgen.layers import load_chain, load_layers
 from tfgen.project import default_out_dir, render_blueprint
-from tfgen.validate import load_blueprint
 
 BASE = """\
 name: mall

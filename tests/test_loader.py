@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tfgen.blueprint.loader import Mark, dotted, parse_document, read_document
 from tfgen.errors import BlueprintInvalid
-from tfgen.loader import Mark, dotted, parse_document, read_document
 
 
 def _problems(text: str | bytes) -> list[str]:

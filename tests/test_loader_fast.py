@@ -1,4 +1,5 @@
-"""libyaml (the fast path of tfgen/loader.py) and PyYAML's own parser agree, value and place.
+"""libyaml (the fast path of tfgen/blueprint/loader.py) and PyYAML's own parser agree, value and
+place.
 
 Every blueprint, good or bad, is parsed both ways: the same data and positions, or the
 same problems. A file only libyaml would accept differently would show up here.
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tfgen import loader
+from tfgen.blueprint import loader
 from tfgen.errors import BlueprintInvalid
 
 ROOT = Path(__file__).resolve().parent.parent

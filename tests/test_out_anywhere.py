@@ -1,6 +1,6 @@
 """`--out` may name any directory; a mistyped one that holds someone else's files is refused.
 
-The old rule confined `--out` to the project. The new one (tfgen/outdir.py) trusts the
+The old rule confined `--out` to the project. The new one (tfgen/outdir/outdir.py) trusts the
 path the user typed, and guards against typos instead: an existing, non-empty directory
 without a tfgen manifest is refused (exit 2) unless `--force`, and even forced, Terraform's
 state and `.terraform*` files are never written or deleted.
@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import EXAMPLE
-from tfgen import workflow
 from tfgen.cli import main
+from tfgen.deploy import workflow
 from tfgen.errors import InputError
-from tfgen.output import MANIFEST
+from tfgen.outdir.output import MANIFEST
 
 
 @pytest.fixture

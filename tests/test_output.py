@@ -1,6 +1,6 @@
 """Writing out/: the manifest rules, --dry-run, symlinks, and crash safety under kill -9.
 
-The crash tests use the hook documented in tfgen/output.py: `TFGEN_TEST_CRASH_AFTER=N`
+The crash tests use the hook documented in tfgen/outdir/output.py: `TFGEN_TEST_CRASH_AFTER=N`
 makes the writer SIGKILL itself right after its N-th file operation. The in-process
 test forks a writer for *every* N; the CLI test kills real `tfgen render` processes at
 a spread of N. After each crash the tree must be exactly the old or exactly the new one
@@ -21,10 +21,10 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import EXAMPLE
-from tfgen import output
 from tfgen.cli import main
 from tfgen.errors import OutputConflict
-from tfgen.output import (
+from tfgen.outdir import output
+from tfgen.outdir.output import (
     CRASH_ENV,
     TXN,
     apply_write,
@@ -34,8 +34,8 @@ from tfgen.output import (
     read_manifest,
     recover,
 )
+from tfgen.outdir.render_index import INDEX
 from tfgen.project import render_blueprint
-from tfgen.render_index import INDEX
 
 FOREIGN = {
     "terraform.tfvars": b'db_password = "hunter2"\n',
@@ -75,7 +75,7 @@ def snapshot(directory: Path) -> dict[str, bytes]:
     for path in sorted(directory.rglob("*")):
         relpath = path.relative_to(directory).as_posix()
         if relpath == INDEX:  # inodes and times of this machine, a cache that skips work
-            continue  # only (tfgen/render_index.py; tests/test_render_index.py)
+            continue  # only (tfgen/outdir/render_index.py; tests/test_render_index.py)
         if path.is_file():
             found[relpath] = path.read_bytes()
         elif path.is_dir():

@@ -1,9 +1,9 @@
-"""Writing many trees in one batch (tfgen.output.apply_writes) stays crash-safe.
+"""Writing many trees in one batch (tfgen.outdir.output.apply_writes) stays crash-safe.
 
 Two proofs, because a kill and a power cut fail differently:
 * kill -9 at every file operation of a 3-tree batch: each tree is afterwards exactly
   its old or its new self, and the next write finishes all of them;
-* the durability barriers (tfgen/durable.py) come in the order a power cut needs:
+* the durability barriers (tfgen/outdir/durable.py) come in the order a power cut needs:
   staged files and journal contents synced before any journal is named, every journal
   synced before any tree changes, every tree synced before its journal is removed.
 """
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tfgen import durable, output
-from tfgen.output import CRASH_ENV, JOURNAL, STAGED, TXN, apply_writes, plan_write, recover
+from tfgen.outdir import durable, output
+from tfgen.outdir.output import CRASH_ENV, JOURNAL, STAGED, TXN, apply_writes, plan_write, recover
 
 OLD = {"main.tf": "# old main\n", "modules/a/main.tf": "# a\n", "gone.tf": "# gone\n"}
 NEW = {"main.tf": "# new main\n", "modules/a/main.tf": "# a\n", "modules/b/main.tf": "# b\n"}
@@ -174,7 +174,7 @@ def test_a_no_op_plan_is_re_checked_when_the_tree_changed_since(tmp_path: Path) 
     """The no-op fast path (output_plan.unchanged_since) never hides an edit made between
     planning and writing: the write re-plans under the lock and refuses."""
     from tfgen.errors import OutputConflict
-    from tfgen.output_plan import unchanged_since
+    from tfgen.outdir.output_plan import unchanged_since
     out = tmp_path / "out"
     apply_writes([plan_write(out, NEW)])
     plan = plan_write(out, NEW)

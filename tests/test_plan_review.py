@@ -1,8 +1,8 @@
 """The review of a real plan, without Terraform: synthetic `terraform show -json` documents.
 
-Covers the one plan reader (tfgen.plan_json), the exact predicted/actual check with moves,
-noise from a no-op re-plan (tfgen.plan_review), drift shown with risk labels (issue 10
-point 8), and consent for stateful destroys (tfgen.consent).
+Covers the one plan reader (tfgen.review.plan_json), the exact predicted/actual check with moves,
+noise from a no-op re-plan (tfgen.review.plan_review), drift shown with risk labels (issue 10
+point 8), and consent for stateful destroys (tfgen.review.consent).
 """
 
 from __future__ import annotations
@@ -15,19 +15,19 @@ import click
 import pytest
 
 from tests.helpers import EXAMPLE
-from tfgen import consent
-from tfgen.diff import DiffReport, check_plan, diff_sides, plan_actions
-from tfgen.diff_report import to_json_data, to_markdown, to_text
+from tfgen.deploy.saved_plan import changes_of
 from tfgen.errors import EXIT_CONSENT, EXIT_INVALID, EXIT_MISMATCH, EXIT_OK, InputError
-from tfgen.plan_json import read_plan
-from tfgen.plan_review import (
+from tfgen.review import consent
+from tfgen.review.diff import DiffReport, check_plan, diff_sides, plan_actions
+from tfgen.review.diff_report import to_json_data, to_markdown, to_text
+from tfgen.review.plan_json import read_plan
+from tfgen.review.plan_review import (
     add_unpredicted,
     classify_noise,
     finish,
     noise_sentence,
     plan_outcome,
 )
-from tfgen.saved_plan import changes_of
 
 BP = str(EXAMPLE)
 DB = "module.database.aws_db_instance.this[0]"
@@ -88,7 +88,7 @@ def test_exact_prediction_counts_predicted_and_actual() -> None:
 
 def test_a_moved_block_confirms_a_predicted_destroy_and_add() -> None:
     report = diff_sides(f"{BP}@aws", f"{BP}@aws")
-    from tfgen.diff import ResourceChange
+    from tfgen.review.diff import ResourceChange
     report.resources = [ResourceChange("module.a.aws_lb.old", "aws_lb", "a", "destroy"),
                         ResourceChange("module.a.aws_lb.new", "aws_lb", "a", "add")]
     check = check_plan(report, _plan(_rc("module.a.aws_lb.new", "no-op",

@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import EXAMPLE, example_data
-from tfgen.context import build_context
+from tfgen.blueprint.loader import parse_document
+from tfgen.blueprint.validate import validate_document
 from tfgen.errors import BlueprintInvalid
-from tfgen.loader import parse_document
-from tfgen.render import render
-from tfgen.validate import validate_document
+from tfgen.render.context import build_context
+from tfgen.render.render import render
 
 settings.register_profile("ci", max_examples=500, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from tests.helpers import REPO
-from tfgen.reference import reference_markdown
+from tfgen.blueprint.reference import reference_markdown
 
 
 def test_reference_doc_is_current() -> None:
     committed = (REPO / "docs" / "blueprint-reference.md").read_text(encoding="utf-8")
-    assert committed == reference_markdown(), "run `python -m tfgen.reference` and commit"
+    assert committed == reference_markdown(), "run `python -m tfgen.blueprint.reference` and commit"
 
 
 def test_every_field_is_described() -> None:

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from tfgen import regions
-from tfgen.loader import Document
-from tfgen.validate import validate_document
+from tfgen.blueprint import regions
+from tfgen.blueprint.loader import Document
+from tfgen.blueprint.validate import validate_document
 
 
 def _doc(data: dict[str, object]) -> Document:

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import EXAMPLE, REPO, example_data, write_blueprint
-from tfgen import moto_server
 from tfgen.cli import main
-from tfgen.rehearsal import wants_moto, zones_of
+from tfgen.deploy import moto_server
+from tfgen.deploy.rehearsal import wants_moto, zones_of
 
 
 def test_the_word_and_urls() -> None:
@@ -49,14 +49,14 @@ def test_the_moto_child_says_why_it_did_not_start(tmp_path: Path,
 def test_moto_child_never_imports_a_tfgen_planted_in_the_working_directory(
         tmp_path: Path) -> None:
     """`--emulator moto` runs in the user's (possibly cloned, untrusted) project: the
-    child `python -m tfgen.moto_server` must import the installed tfgen, not ./tfgen."""
+    child `python -m tfgen.deploy.moto_server` must import the installed tfgen, not ./tfgen."""
     import subprocess
 
     planted = tmp_path / "tfgen"
     planted.mkdir()
     (planted / "__init__.py").write_text("raise SystemExit('planted tfgen ran')\n",
                                          encoding="utf-8")
-    code = "import tfgen.moto_server as m; print(m.__file__)"
+    code = "import tfgen.deploy.moto_server as m; print(m.__file__)"
     python = moto_server.sys.executable
     done = subprocess.run([python, *moto_server.INTERPRETER_FLAGS, "-c", code], cwd=tmp_path,
                           capture_output=True, text=True, check=False)

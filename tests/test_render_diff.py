@@ -33,7 +33,7 @@ def _run(*args: str, color: bool = False, env: dict[str, str] | None = None) -> 
 
 
 def _terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("tfgen.cli_render._stdout_is_terminal", lambda: True)
+    monkeypatch.setattr("tfgen.cli.render._stdout_is_terminal", lambda: True)
 
 
 def test_dry_run_with_diff_shows_the_change(project: Path) -> None:

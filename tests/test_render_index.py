@@ -1,4 +1,4 @@
-"""The render index (tfgen/render_index.py): a no-op re-render renders nothing, and
+"""The render index (tfgen/outdir/render_index.py): a no-op re-render renders nothing, and
 anything that could change the output — or a hand edit — still gets the full render.
 
 Behaviour only (whether blueprints were rendered, what was written or refused); bench/
@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import tfgen.cli_render
+import tfgen.cli.render
 from tests.helpers import example_data, write_blueprint
-from tfgen import render_index
+from tfgen.blueprint.engines import calendar_today
 from tfgen.cli import main
-from tfgen.engines import calendar_today
+from tfgen.outdir import override_file, render_index
 from tfgen.project import Rendered
 
 OUT = Path("out") / "shopping-mall"
@@ -45,13 +45,13 @@ def project(tmp_path: Path) -> Iterator[Path]:
 def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The blueprints each `tfgen render` actually loaded and rendered, in order."""
     seen: list[str] = []
-    real = tfgen.cli_render.render_blueprint
+    real = tfgen.cli.render.render_blueprint
 
     def counting(path: Path, **kwargs: Any) -> Rendered:
         seen.append(path.as_posix())
         return real(path, **kwargs)
 
-    monkeypatch.setattr(tfgen.cli_render, "render_blueprint", counting)
+    monkeypatch.setattr(tfgen.cli.render, "render_blueprint", counting)
     return seen
 
 
@@ -181,7 +181,7 @@ def test_templates_code_stage_out_and_date_are_part_of_the_key(
 
 
 def test_the_tool_stamp_covers_the_templates_by_content(tmp_path: Path) -> None:
-    from tfgen.jinja_env import templates_dir
+    from tfgen.render.jinja_env import templates_dir
 
     assert render_index.templates() == templates_dir()
     copy = tmp_path / "tfgen"
@@ -190,12 +190,6 @@ def test_the_tool_stamp_covers_the_templates_by_content(tmp_path: Path) -> None:
     template = next((copy / "templates").rglob("*.j2"))
     template.write_text(template.read_text() + " ")
     assert render_index.package_digest(copy) != before
-
-
-def test_the_emulator_override_name_is_the_emulators() -> None:
-    from tfgen import emulator
-
-    assert render_index.EMULATOR_OVERRIDE == emulator.OVERRIDE_FILE
 
 
 def test_today_is_the_calendar_validation_uses(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -209,12 +203,12 @@ def test_a_pending_write_or_emulator_leftover_is_never_skipped(project: Path,
                                                                rendered: list[str]) -> None:
     _settled("blueprints/shopping-mall.yaml")
     out = project / OUT
-    key = tfgen.cli_render._index_key(Path("blueprints/shopping-mall.yaml"), None, None)[1]
+    key = tfgen.cli.render._index_key(Path("blueprints/shopping-mall.yaml"), None, None)[1]
     assert render_index.lookup(out, key) is not None
     (out / ".tfgen" / "txn").mkdir()
     assert render_index.lookup(out, key) is None
     (out / ".tfgen" / "txn").rmdir()
-    (out / render_index.EMULATOR_OVERRIDE).write_text("")
+    (out / override_file.OVERRIDE_FILE).write_text("")
     assert render_index.lookup(out, key) is None
 
 

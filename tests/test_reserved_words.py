@@ -1,4 +1,4 @@
-"""The reserved-word table behind `database.db_name` (tfgen/reserved_words.py).
+"""The reserved-word table behind `database.db_name` (tfgen/blueprint/reserved_words.py).
 
 The bad-blueprint corpus (tests/bad/db-name-reserved-*.yaml) checks the located message;
 these check the table itself against what the sources say.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tfgen.reserved_words import MYSQL_84, POSTGRES_17, READ_ON, reserved_by
+from tfgen.blueprint.reserved_words import MYSQL_84, POSTGRES_17, READ_ON, reserved_by
 
 
 def test_table_is_dated_and_lowercase() -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from tfgen.blueprint import Blueprint
+from tfgen.blueprint.model import Blueprint
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

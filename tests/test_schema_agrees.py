@@ -17,12 +17,12 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tfgen.engines import ENGINES, calendar_today, past_standard_support, version_matches
+from tfgen.blueprint.engines import ENGINES, calendar_today, past_standard_support, version_matches
+from tfgen.blueprint.loader import Document
+from tfgen.blueprint.name_checks import MAX_PREFIX
+from tfgen.blueprint.schema import blueprint_schema
+from tfgen.blueprint.validate import validate_document
 from tfgen.errors import BlueprintInvalid
-from tfgen.loader import Document
-from tfgen.name_checks import MAX_PREFIX
-from tfgen.schema import blueprint_schema
-from tfgen.validate import validate_document
 
 VALIDATOR = jsonschema.Draft202012Validator(blueprint_schema())
 CHARS = "ab09-._/ :sgxnSAWiter*\t\u202e"
@@ -132,7 +132,7 @@ def test_schema_and_tfgen_agree_on_zones_of_the_region(region: str,
 @settings(max_examples=300, deadline=None)
 def test_schema_and_tfgen_agree_on_engine_rules(database: dict[str, Any],
                                                 stage: str | int | None) -> None:
-    """Engine, class, version, db_name, Multi-AZ and replicas (tfgen/engines.py) and the
+    """Engine, class, version, db_name, Multi-AZ and replicas (tfgen/blueprint/engines.py) and the
     stage; a version past RDS standard support is tfgen's alone (a dated calendar)."""
     data: dict[str, Any] = {"name": "shop", "database": database}
     if stage is not None:

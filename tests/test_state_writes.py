@@ -1,6 +1,6 @@
 """tfgen's own state under `out/.tfgen/` (saved-plan records, applied snapshots) is
 written like the rendered files: atomically and durably (fsync before the rename, the
-folder after it), through tfgen.outguard.write_private."""
+folder after it), through tfgen.outdir.outguard.write_private."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tfgen import outguard
+from tfgen.outdir import outguard
 
 
 def test_write_private_fsyncs_the_file_and_its_folder(

@@ -1,13 +1,13 @@
 """Templates place finished `name = value` lines; hcl.py computes the alignment (issue 12).
 
-`terraform fmt` aligns the `=` of consecutive one-line arguments; tfgen.hcl.aligned
+`terraform fmt` aligns the `=` of consecutive one-line arguments; tfgen.render.hcl.aligned
 pads them once, in Python, and the templates only place the lines.
 """
 
 from __future__ import annotations
 
 from tests.helpers import REPO
-from tfgen.hcl import aligned
+from tfgen.render.hcl import aligned
 
 
 def test_aligned_pads_to_the_longest_name_and_leaves_multi_line_values() -> None:

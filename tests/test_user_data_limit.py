@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tfgen.blueprint.validate import MAX_USER_DATA_BASE64, load_blueprint
 from tfgen.errors import BlueprintInvalid
-from tfgen.validate import MAX_USER_DATA_BASE64, load_blueprint
 
 
 @pytest.mark.parametrize("size", [12288, 12289, 16384])

@@ -125,7 +125,7 @@ class TerraformError(TfgenError):
 class TerraformNotFound(TerraformError):
     """No terraform binary was found; the message names every place that was searched.
 
-    `env_var`: the environment variable that names the binary (tfgen.terraform_env).
+    `env_var`: the environment variable that names the binary (tfgen.deploy.terraform_env).
     """
 
     def __init__(self, searched: Sequence[str], env_var: str) -> None:
@@ -169,5 +169,5 @@ class TerraformInterrupted(TerraformFailed):
 class Terminated(KeyboardInterrupt):
     """SIGTERM or SIGHUP (a CI cancel, a closed terminal), handled exactly like Ctrl-C.
 
-    Not a TfgenError on purpose: it must unwind exactly as Ctrl-C does (tfgen.terraform).
+    Not a TfgenError on purpose: it must unwind exactly as Ctrl-C does (tfgen.deploy.terraform).
     """

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 from tfgen.errors import InputError
 
 if TYPE_CHECKING:  # loaded by render_blueprint: the path helpers here must stay cheap
-    from tfgen.blueprint import Blueprint
-    from tfgen.context import RenderContext
-    from tfgen.loader import Document
-    from tfgen.stages import Stage
-    from tfgen.whatif import WhatIf
+    from tfgen.blueprint.loader import Document
+    from tfgen.blueprint.model import Blueprint
+    from tfgen.blueprint.stages import Stage
+    from tfgen.render.context import RenderContext
+    from tfgen.render.whatif import WhatIf
 
 BLUEPRINTS = "blueprints"
 OUT = "out"
@@ -36,7 +36,7 @@ class Rendered:
     document: Document
     context: RenderContext
     files: dict[str, str]
-    #: Set when this is a what-if render, rendered with local state (tfgen/whatif.py).
+    #: Set when this is a what-if render, rendered with local state (tfgen/render/whatif.py).
     what_if: WhatIf | None = None
 
 
@@ -84,12 +84,12 @@ def render_blueprint(path: Path, *, stage: str | Stage | None = None,
     another directory gets local state instead of the blueprint's backend, so applying it
     can never act on the real environment's state.
     """
-    # Imported here: a no-op `tfgen render` (tfgen/render_index.py) needs only the path
+    # Imported here: a no-op `tfgen render` (tfgen/outdir/render_index.py) needs only the path
     # helpers above, not pydantic and Jinja (issue 13).
-    from tfgen.context import build_context
-    from tfgen.render import render
-    from tfgen.validate import load_blueprint
-    from tfgen.whatif import local_copy, what_if
+    from tfgen.blueprint.validate import load_blueprint
+    from tfgen.render.context import build_context
+    from tfgen.render.render import render
+    from tfgen.render.whatif import local_copy, what_if
 
     source = source_name(path)
     blueprint, document = load_blueprint(path, stage, display=_display(path))

@@ -109,6 +109,16 @@ MAPPING: dict[str, str] = {
     "moto_gaps": "tfgen.deploy.moto_gaps",
     # cli: parses, presents, exits. cli.py becomes the package itself, so the console
     # entry point `tfgen = tfgen.cli:run` is unchanged.
+    # Modules that arrived after the move was written (merged from parallel branches).
+    "cli_blueprint": "tfgen.cli.blueprint",
+    "edition_checks": "tfgen.blueprint.edition_checks",
+    "inputs": "tfgen.blueprint.inputs",
+    "pydantic_problems": "tfgen.blueprint.pydantic_problems",
+    "render_index": "tfgen.outdir.render_index",
+    "saved_plan": "tfgen.deploy.saved_plan",
+    "snapshot": "tfgen.deploy.snapshot",
+    "terraform_env": "tfgen.deploy.terraform_env",
+    "tf_runner": "tfgen.deploy.tf_runner",
     "cli": "tfgen.cli",
     "cli_apply": "tfgen.cli.apply",
     "cli_diagram": "tfgen.cli.diagram",

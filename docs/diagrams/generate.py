@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tfgen.cli_diagram import build
-from tfgen.diagram_emit import render_graphviz, to_dot
+from tfgen.cli.diagram import build
+from tfgen.render.diagram_emit import render_graphviz, to_dot
 
 HERE = Path(__file__).resolve().parent
 BLUEPRINT = Path("blueprints/shopping-mall.yaml")

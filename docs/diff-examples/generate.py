@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tfgen.diff import diff_sides
-from tfgen.diff_report import to_markdown
+from tfgen.review.diff import diff_sides
+from tfgen.review.diff_report import to_markdown
 
 HERE = Path(__file__).resolve().parent
 BLUEPRINT = "blueprints/shopping-mall.yaml"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tfgen.deploy.terraform_env import TerraformEnv, find_terraform, provider_mirror
 from tfgen.errors import TerraformNotFound
-from tfgen.terraform_env import TerraformEnv, find_terraform, provider_mirror
 
 REQUIRE_ENV = "TFGEN_REQUIRE_INTEGRATION"
 

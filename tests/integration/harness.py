@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfgen.moto_gaps import MOTO_ACCESS_KEY as MOTO_ACCESS_KEY  # re-exported for the tests
-from tfgen.moto_gaps import MOTO_SECRET_KEY as MOTO_SECRET_KEY
-from tfgen.terraform import Terraform
-from tfgen.terraform_env import TerraformEnv
+from tfgen.deploy.moto_gaps import MOTO_ACCESS_KEY as MOTO_ACCESS_KEY  # re-exported for the tests
+from tfgen.deploy.moto_gaps import MOTO_SECRET_KEY as MOTO_SECRET_KEY
+from tfgen.deploy.terraform import Terraform
+from tfgen.deploy.terraform_env import TerraformEnv
 
 OVERRIDE_FILE = "zz_moto_override.tf"
 

@@ -25,16 +25,16 @@ import yaml
 
 from tests.integration.harness import state_resources
 from tests.integration.readback import MotoProcess, check_architecture, moto_snapshot
-from tfgen import emulator
-from tfgen.moto_gaps import seed_public_zone
+from tfgen.blueprint.stages import Stage
+from tfgen.deploy import emulator
+from tfgen.deploy.moto_gaps import seed_public_zone
+from tfgen.deploy.terraform import Terraform
+from tfgen.deploy.terraform_env import TerraformEnv
 from tfgen.project import Rendered, render_blueprint
-from tfgen.stages import Stage
-from tfgen.terraform import Terraform
-from tfgen.terraform_env import TerraformEnv
 
 UP = ("aws", "multi-az", "static-web", "cdn")
 LADDER = (*UP, "static-web", "multi-az", "aws")
-#: Types whose destroy loses data the blueprint cannot bring back (tfgen.consent agrees;
+#: Types whose destroy loses data the blueprint cannot bring back (tfgen.review.consent agrees;
 #: written down here independently so the test checks tfgen rather than copies it).
 STATEFUL_TYPES = ("aws_db_instance", "aws_rds_cluster", "aws_s3_bucket")
 EXIT_MISMATCH = 4  # tfgen.errors.EXIT_MISMATCH: the review did not predict the plan exactly

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from tests.integration.harness import MOTO_ACCESS_KEY, MOTO_SECRET_KEY, state_resources
-from tfgen.moto_server import MotoProcess as MotoProcess  # re-exported for the suites
+from tfgen.blueprint.stages import Stage
+from tfgen.deploy.moto_server import MotoProcess as MotoProcess  # re-exported for the suites
 from tfgen.project import Rendered
-from tfgen.stages import Stage
 
 #: AWS's default ports, written down here rather than read from tfgen's engine table.
 ENGINE_PORTS = {"mysql": 3306, "postgres": 5432, "aurora-postgresql": 5432, "aurora-mysql": 3306}

@@ -19,7 +19,7 @@ until CI of 317a0fd took 50 minutes (the budget is 45); it is the first to come 
 
 Why all stacks start from one fixture: an apply against moto is ~3 minutes of provider
 waiters (fixed polling delays, not CPU), so the stacks run side by side, each with its own
-moto process (`python -m tfgen.moto_server`: moto's state is per process, and the
+moto process (`python -m tfgen.deploy.moto_server`: moto's state is per process, and the
 stacks share global names such as IAM roles and buckets). $TFGEN_APPLY_JOBS sets how many
 run at once (default 2). Only the variants of the selected tests are applied (`-k` works).
 
@@ -28,7 +28,8 @@ Deletion protection: the example has `deletion_protection: true`. Plan and destr
 goldens) while moto can still delete the database and load balancers; the test checks
 that the rendered default is true and that the variable really reached the resources.
 
-Gaps of moto filled around it (never in the rendered Terraform): see tfgen.moto_gaps.patched_moto.
+Gaps of moto filled around it (never in the rendered Terraform): see
+tfgen.deploy.moto_gaps.patched_moto.
 """
 
 from __future__ import annotations
@@ -56,11 +57,11 @@ from tests.integration.readback import (
     moto_snapshot,
 )
 from tests.variants import variant_data, write_blueprint
-from tfgen.moto_gaps import seed_public_zone
-from tfgen.output import apply_write, plan_write
+from tfgen.deploy.moto_gaps import seed_public_zone
+from tfgen.deploy.terraform import Terraform
+from tfgen.deploy.terraform_env import TerraformEnv
+from tfgen.outdir.output import apply_write, plan_write
 from tfgen.project import Rendered, render_blueprint
-from tfgen.terraform import Terraform
-from tfgen.terraform_env import TerraformEnv
 
 pytestmark = pytest.mark.integration
 

@@ -20,7 +20,7 @@ import pytest
 
 from tests.helpers import REPO
 from tests.variants import VARIANTS, write_variant
-from tfgen.output import apply_write, plan_write
+from tfgen.outdir.output import apply_write, plan_write
 from tfgen.project import render_blueprint
 
 pytestmark = [pytest.mark.integration, pytest.mark.checkov]

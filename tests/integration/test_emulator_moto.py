@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import example_data, write_blueprint
-from tfgen.terraform_env import TerraformEnv
+from tfgen.deploy.terraform_env import TerraformEnv
 
 pytestmark = pytest.mark.integration
 

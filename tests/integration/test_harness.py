@@ -15,10 +15,10 @@ from botocore.config import Config  # type: ignore[import-untyped]
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 from botocore.parsers import ResponseParserError  # type: ignore[import-untyped]
 
+from tfgen.deploy.moto_gaps import instance_refresh_stub, protected_load_balancers
+from tfgen.deploy.terraform import Terraform
+from tfgen.deploy.terraform_env import TerraformEnv
 from tfgen.errors import TerraformFailed
-from tfgen.moto_gaps import instance_refresh_stub, protected_load_balancers
-from tfgen.terraform import Terraform
-from tfgen.terraform_env import TerraformEnv
 
 from .harness import (
     MOTO_ACCESS_KEY,
@@ -333,7 +333,7 @@ def test_a_retried_delete_gets_the_first_attempts_answer() -> None:
     from botocore.exceptions import ClientError
     from moto import mock_aws
 
-    from tfgen.moto_gaps import idempotent_retried_deletes
+    from tfgen.deploy.moto_gaps import idempotent_retried_deletes
 
     with mock_aws(), idempotent_retried_deletes():
         ec2 = boto3.client("ec2", region_name="ap-northeast-2")
@@ -362,3 +362,11 @@ def test_a_retried_delete_gets_the_first_attempts_answer() -> None:
         elb.delete_listener(ListenerArn=listener)  # the retry
         with pytest.raises(ClientError, match="ListenerNotFound"):
             elb.delete_listener(ListenerArn=listener.replace(listener[-4:], "ffff"))
+
+        template = ec2.create_launch_template(LaunchTemplateName="t", LaunchTemplateData={
+            "InstanceType": "t3.micro"})["LaunchTemplate"]["LaunchTemplateId"]
+        ec2.delete_launch_template(LaunchTemplateId=template)
+        again = ec2.delete_launch_template(LaunchTemplateId=template)  # the retry
+        assert again["LaunchTemplate"]["LaunchTemplateId"] == template
+        with pytest.raises(ClientError, match=r"InvalidLaunchTemplateName\.NotFound"):
+            ec2.delete_launch_template(LaunchTemplateId="lt-0123456789abcdef0")

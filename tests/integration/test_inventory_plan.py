@@ -1,6 +1,6 @@
 """The Python inventory against a real `terraform plan` (hashicorp/aws pointed at moto).
 
-`tfgen diff` trusts `tfgen.inventory` to list exactly the resource instances Terraform
+`tfgen diff` trusts `tfgen.review.inventory` to list exactly the resource instances Terraform
 will create. This proves it: at every stage the managed addresses of a real plan equal
 the inventory's. A second test applies stage aws to moto, plans stage multi-az on top of
 it and feeds that plan to `tfgen diff --plan`.
@@ -18,12 +18,12 @@ from click.testing import CliRunner
 
 from tests.helpers import EXAMPLE, example_data, write_blueprint
 from tests.integration.harness import MOTO_ACCESS_KEY, MOTO_SECRET_KEY, applied, prepare_workdir
+from tfgen.blueprint.stages import Stage
 from tfgen.cli import main
-from tfgen.inventory import inventory
+from tfgen.deploy.terraform import Terraform
+from tfgen.deploy.terraform_env import TerraformEnv
 from tfgen.project import render_blueprint
-from tfgen.stages import Stage
-from tfgen.terraform import Terraform
-from tfgen.terraform_env import TerraformEnv
+from tfgen.review.inventory import inventory
 
 pytestmark = pytest.mark.integration
 

@@ -32,7 +32,7 @@ from tests.helpers import EXAMPLE
 from tests.integration.ladder import LADDER, UP, Ladder, Walk, format_table
 from tests.integration.readback import MotoProcess
 from tests.variants import dev_ladder_data
-from tfgen.terraform_env import TerraformEnv
+from tfgen.deploy.terraform_env import TerraformEnv
 
 pytestmark = pytest.mark.integration
 

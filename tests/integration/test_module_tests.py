@@ -30,10 +30,10 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import EXAMPLE, example_data, write_blueprint
+from tfgen.blueprint.stages import Stage
+from tfgen.deploy.terraform import RunResult, Terraform
+from tfgen.deploy.terraform_env import TerraformEnv
 from tfgen.project import render_blueprint
-from tfgen.stages import Stage
-from tfgen.terraform import RunResult, Terraform
-from tfgen.terraform_env import TerraformEnv
 
 pytestmark = pytest.mark.integration
 

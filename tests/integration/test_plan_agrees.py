@@ -26,10 +26,10 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from tests.plan_check import plan_many
-from tfgen.blueprint import Cdn, Database, Tier
+from tfgen.blueprint.model import Cdn, Database, Tier
+from tfgen.blueprint.validate import load_blueprint
+from tfgen.deploy.terraform_env import TerraformEnv
 from tfgen.errors import BlueprintInvalid
-from tfgen.terraform_env import TerraformEnv
-from tfgen.validate import load_blueprint
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +41,7 @@ TRIES = int(os.environ.get("TFGEN_PLAN_TRIES", "1500"))
 def _edges(model: type[BaseModel], field: str) -> st.SearchStrategy[Any]:
     """The model's own bounds for `field` and one step inside each, read from the model.
 
-    Read, not copied: loosen a bound in tfgen/blueprint.py and these values move with it,
+    Read, not copied: loosen a bound in tfgen/blueprint/model.py and these values move with it,
     so a module that still refuses them fails the plan below.
     """
     info = model.model_fields[field]
@@ -183,7 +183,7 @@ def test_the_harness_reports_a_module_refusal(tmp_path: Path, terraform_bin: Pat
     (tmp_path / "bad").mkdir()
     good = tmp_path / "good" / "blueprint.yaml"
     good.write_text("name: shop\n", encoding="utf-8")
-    import tfgen.context as context
+    import tfgen.render.context as context
 
     real = context.build_context
 

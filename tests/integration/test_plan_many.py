@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import REPO
-from tfgen.terraform_env import TerraformEnv
+from tfgen.deploy.terraform_env import TerraformEnv
 
 CLI = [sys.executable, "-c", "from tfgen.cli import run; run()"]
 

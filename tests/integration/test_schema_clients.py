@@ -2,7 +2,7 @@
 
 check-jsonschema (PyPI, the `dev` extra) must accept every example and reject every case
 of tests/bad/ whose rule JSON Schema can express; the cases it cannot are listed in
-tfgen.schema.NOT_EXPRESSIBLE, and that list is checked both ways (the schema accepts
+tfgen.blueprint.schema.NOT_EXPRESSIBLE, and that list is checked both ways (the schema accepts
 them, `tfgen validate` rejects them). yaml-language-server (npm, installed into .node/ by
 `make yaml-language-server`, which `make test` runs) is driven over LSP on stdio: a
 completion under `database:` and a diagnostic for an unknown key.
@@ -29,8 +29,8 @@ from click.testing import CliRunner
 
 from tests.helpers import REPO
 from tests.test_bad_blueprints import BAD, CORPUS, _header
+from tfgen.blueprint.schema import NOT_EXPRESSIBLE, SCHEMA_FILE
 from tfgen.cli import main
-from tfgen.schema import NOT_EXPRESSIBLE, SCHEMA_FILE
 
 pytestmark = pytest.mark.integration
 

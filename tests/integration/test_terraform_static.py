@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.variants import VARIANTS, write_variant
-from tfgen.output import apply_write, plan_write
+from tfgen.deploy.terraform import Terraform
+from tfgen.deploy.terraform_env import TerraformEnv
+from tfgen.outdir.output import apply_write, plan_write
 from tfgen.project import render_blueprint
-from tfgen.terraform import Terraform
-from tfgen.terraform_env import TerraformEnv
 
 pytestmark = pytest.mark.integration
 

@@ -29,12 +29,12 @@ import pytest
 
 from tests.helpers import REPO
 from tests.integration.harness import MOTO_ACCESS_KEY, MOTO_SECRET_KEY, prepare_workdir
-from tfgen.emulator import OVERRIDE_FILE
+from tfgen.deploy.terraform import Terraform
+from tfgen.deploy.terraform_env import TerraformEnv
 from tfgen.errors import EXIT_CONSENT, EXIT_INVALID, EXIT_MISMATCH
-from tfgen.inventory import inventory
+from tfgen.outdir.override_file import OVERRIDE_FILE
 from tfgen.project import render_blueprint
-from tfgen.terraform import Terraform
-from tfgen.terraform_env import TerraformEnv
+from tfgen.review.inventory import inventory
 
 BUCKET = "tfgen-it-state"
 STATE_KEY = "shopping-mall/dev/terraform.tfstate"
@@ -255,7 +255,7 @@ if args[0] == "plan":
     print("Plan: 1 to add", flush=True)
     sys.exit(2)
 if args[0] == "show":  # $FAKE_CHANGES: address=action,... (default: the VPC is created)
-    # the no-op re-plan (tfgen.replan) plans $FAKE_NOOP_CHANGES; $FAKE_PROTECTED: addresses
+    # the no-op re-plan (tfgen.deploy.replan) plans $FAKE_NOOP_CHANGES; $FAKE_PROTECTED: addresses
     # whose deletion protection is on
     noop = any(a.endswith("noop.tfplan") for a in args)
     pairs = os.environ.get("FAKE_NOOP_CHANGES", "") if noop else \
