@@ -89,16 +89,24 @@ def _module_dirs(work: Path) -> dict[str, list[str]]:
 ORDERABLE_CONDITION = "condition     = self.instance_class == var.instance_class"
 
 
-def _sql_server_database(work: Path) -> None:
-    """database-sqlserver/ (SQL Server Standard render) and database-sqlserver-broken/."""
+def _database_module(work: Path, folder: str, engine: str, instance_class: str) -> Path:
+    """`folder`/: the database module (with its test) of a render with `engine`."""
     blueprint = write_blueprint(work, {"name": "shop", "database": {
-        "engine": "sqlserver-se", "instance_class": "db.m5.large"}}, name="sqlserver.yaml")
-    module = work / "database-sqlserver"
+        "engine": engine, "instance_class": instance_class}}, name=f"{folder}.yaml")
+    module = work / folder
     for path, text in render_blueprint(blueprint).files.items():
         if path.startswith("modules/database/"):
             target = module / path.removeprefix("modules/database/")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
+    return module
+
+
+def _sql_server_database(work: Path) -> None:
+    """database-sqlserver/ (SQL Server Standard render), database-sqlserver-broken/ and
+    database-sqlserver-ex/ (Express: no Multi-AZ, so its test expects multi_az refused)."""
+    module = _database_module(work, "database-sqlserver", "sqlserver-se", "db.m5.large")
+    _database_module(work, "database-sqlserver-ex", "sqlserver-ex", "db.t3.small")
     broken = work / "database-sqlserver-broken"
     shutil.copytree(module, broken)
     orderable = broken / "orderable.tf"
@@ -128,7 +136,7 @@ def test_every_module_passes_its_own_terraform_test(tmp_path: Path, terraform_bi
     broken = [f"{module}-broken" for module in _BREAKS]
 
     _sql_server_database(tmp_path)
-    names = sorted([*modules, "database-sqlserver"])
+    names = sorted([*modules, "database-sqlserver", "database-sqlserver-ex"])
     first = tmp_path / names[0]
     Terraform(terraform_bin, first, tf_env).init(backend=False)
     for name in [*names[1:], *broken, "database-sqlserver-broken"]:
@@ -151,6 +159,7 @@ def test_every_module_passes_its_own_terraform_test(tmp_path: Path, terraform_bi
     assert 'run "edition_not_offered_on_class"... fail' in bad.stdout, bad.stdout
     for run_name in ("edition_not_offered_on_class", "edition_not_multi_az_on_class"):
         assert f'run "{run_name}"... pass' in results["database-sqlserver"].stdout
+    assert 'run "multi_az_refused"... pass' in results["database-sqlserver-ex"].stdout
 
     failed = {name: f"{r.stdout}\n{r.stderr}" for name, r in results.items() if r.exit_code}
     assert not failed, "\n\n".join(f"== {name}\n{out}" for name, out in failed.items())
