@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from tfgen.errors import OutputConflict, StalePlan
-from tfgen.outdir.output import digest, read_manifest
+from tfgen.outdir.output import read_manifest
+from tfgen.outdir.output_plan import drift
 from tfgen.outdir.override_file import OVERRIDE_FILE
 from tfgen.review.plan_json import read_plan
 
@@ -69,13 +70,7 @@ def fingerprint(out_dir: Path) -> str:
 def hand_edits(out_dir: Path) -> list[str]:
     """Generated files changed on disk since tfgen wrote them, and .tf files it never wrote."""
     manifest = read_manifest(out_dir)
-    found = []
-    for relpath, recorded in sorted(manifest.items()):
-        target = out_dir / relpath
-        if not target.is_file():
-            found.append(f"{relpath} (deleted)")
-        elif digest(target.read_text(encoding="utf-8", errors="replace")) != recorded:
-            found.append(f"{relpath} (edited)")
+    found = drift(out_dir)  # the same check (and the same safe reads) as `tfgen render`
     for tf in sorted([*out_dir.glob("*.tf"), *out_dir.glob("*.tf.json"),
                       *out_dir.glob("modules/*/*.tf")]):
         relpath = tf.relative_to(out_dir).as_posix()

@@ -199,6 +199,24 @@ def seen_now(directory: Path, relpath: str) -> Seen | None:
     return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
+def drift(directory: Path) -> list[str]:
+    """Files the manifest names whose content on disk is not what tfgen wrote, as
+    "path (deleted)" / "path (edited)": the one hand-edit check, used by the saved-plan
+    check too. It reads as `plan_write` does: no link followed, no FIFO waited on, nothing
+    outside `directory`, Terraform's own files never opened."""
+    checked: set[Path] = set()
+    found = []
+    for relpath, recorded in sorted(read_manifest(directory).items()):
+        if outguard.is_protected(relpath):
+            continue
+        text, _ = _read_regular(safe_target(directory, relpath, checked))
+        if text is None:
+            found.append(f"{relpath} (deleted)")
+        elif digest(text) != recorded:
+            found.append(f"{relpath} (edited)")
+    return found
+
+
 def plan_write(directory: Path, files: dict[str, str]) -> WritePlan:
     """Compare `files` with what is on disk and in the manifest. Touches nothing."""
     if directory.is_symlink():
