@@ -195,7 +195,7 @@ def test_the_harness_reports_a_module_refusal(tmp_path: Path, terraform_bin: Pat
 
     bad = tmp_path / "bad" / "blueprint.yaml"
     bad.write_text("name: bad\n", encoding="utf-8")
-    monkeypatch.setattr("tfgen.project.build_context", planted)
+    monkeypatch.setattr(context, "build_context", planted)  # project imports it per call
     outcomes = plan_many({"good": good, "bad": bad}, tmp_path / "work", terraform_bin, tf_env)
     assert outcomes["good"].passed, outcomes["good"].errors
     assert not outcomes["bad"].passed
