@@ -27,6 +27,11 @@ def _no_setup(project: Path) -> None:
     """Nothing to prepare: the command runs in a fresh copy of the project."""
 
 
+def _bad_cases(project: Path) -> None:
+    """The catalogue of broken blueprints the quote reads (tests/bad/)."""
+    shutil.copytree(REPO / "tests" / "bad", project / "tests" / "bad")
+
+
 def _hand_edit(project: Path) -> None:
     """The prose: render, then edit a generated file by hand (the environment's default)."""
     result = CliRunner().invoke(main, ["render", "blueprints/shopping-mall.yaml"])
@@ -40,6 +45,7 @@ def _hand_edit(project: Path) -> None:
 
 SETUPS: dict[str, Callable[[Path], None]] = {
     "tfgen validate examples/typo.yaml": _no_setup,
+    "tfgen validate tests/bad/edition-class-express.yaml": _bad_cases,
     "tfgen render blueprints/shopping-mall.yaml": _hand_edit,
 }
 
