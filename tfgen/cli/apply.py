@@ -37,6 +37,30 @@ MAX_CHARS = click.option("--max-chars", type=click.IntRange(min=2000), default=M
                          help="With --format markdown: the comment stays within N characters, "
                               "leaving out the least important sections first (GitHub's limit "
                               "is 65,536).")
+
+
+def review_options(func: F) -> F:
+    """--format, --allow-destroy, --max-chars: the review options of `tfgen plan`, declared
+    once for the command (tfgen.cli.multi) and the one-blueprint plan it hands each to."""
+    options = [
+        click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+                     default="text", show_default=True,
+                     help="How to show the blueprint review: text for a terminal, markdown "
+                          "for a pull-request comment, json (the plan record plus the review) "
+                          "for tools. With markdown and json, Terraform's own output goes to "
+                          "stderr."),
+        click.option("--allow-destroy", "allow_destroy", metavar="ADDRESS", multiple=True,
+                     help="Consent to this plan destroying or replacing the stateful resource "
+                          "at ADDRESS (a database, an Aurora cluster, a bucket). Repeat it for "
+                          "each one; it must name exactly the stateful destroys of the plan. "
+                          "One blueprint only."),
+        MAX_CHARS,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 _SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "read": "<="}
 
 
@@ -120,16 +144,7 @@ def markdown_comment(result: PlanResult, problems: Sequence[str] = (),
 @click.option("--stage", type=click.Choice(STAGE_CHOICES, case_sensitive=False), default=None,
               metavar="STAGE", help="Plan as if the blueprint targeted STAGE.")
 @terraform_options
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
-              default="text", show_default=True,
-              help="How to show the blueprint review: text for a terminal, markdown for a "
-                   "pull-request comment, json (the plan record plus the review) for tools. "
-                   "With markdown and json, Terraform's own output goes to stderr.")
-@click.option("--allow-destroy", "allow_destroy", metavar="ADDRESS", multiple=True,
-              help="Consent to this plan destroying or replacing the stateful resource at "
-                   "ADDRESS (a database, an Aurora cluster, a bucket). Repeat it for each "
-                   "one; it must name exactly the stateful destroys of the plan.")
-@MAX_CHARS
+@review_options
 def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str | None,
          emulator: str | None, fmt: str, allow_destroy: tuple[str, ...],
          max_chars: int = MARKDOWN_LIMIT) -> None:

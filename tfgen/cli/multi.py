@@ -22,9 +22,9 @@ import click
 
 from tfgen.blueprint.stages import STAGE_CHOICES
 from tfgen.cli.apply import (
-    MAX_CHARS,
     markdown_comment,
     print_review,
+    review_options,
     terraform_options,
 )
 from tfgen.cli.apply import plan as plan_one
@@ -277,17 +277,7 @@ def _affected_paths(since: str) -> list[Path]:
 @click.option("--stage", type=click.Choice(STAGE_CHOICES, case_sensitive=False), default=None,
               metavar="STAGE", help="Plan as if the blueprint(s) targeted STAGE.")
 @terraform_options
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
-              default="text", show_default=True,
-              help="How to show the blueprint review: text for a terminal, markdown for a "
-                   "pull-request comment, json (the plan record plus the review) for tools. "
-                   "With markdown and json, Terraform's own output goes to stderr.")
-@click.option("--allow-destroy", "allow_destroy", metavar="ADDRESS", multiple=True,
-              help="Consent to this plan destroying or replacing the stateful resource at "
-                   "ADDRESS (a database, an Aurora cluster, a bucket). Repeat it for each "
-                   "one; it must name exactly the stateful destroys of the plan. One "
-                   "blueprint only.")
-@MAX_CHARS
+@review_options
 @click.option("--affected", "only_affected", is_flag=True,
               help="Plan the blueprints `tfgen affected --since REV` lists (with BLUEPRINTS).")
 @click.option("--since", metavar="REV", default="HEAD", show_default=True,
