@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import hcl2
 import pytest
 
-from tests.helpers import EXAMPLE
+from tests.helpers import EXAMPLE, write_blueprint
 from tfgen.blueprint.stages import Stage
 from tfgen.project import render_blueprint
 from tfgen.render.module_docs import read_module, readme
@@ -102,3 +103,29 @@ def test_every_module_ships_a_test_with_the_rendered_values() -> None:
     assert network["variables"][0]["single_nat_gateway"] is values["single_nat_gateway"]
     database = _plain(hcl2.loads(files["modules/database/tests/database.tftest.hcl"]))
     assert database["variables"][0]["multi_az"] is True
+
+
+def test_readme_cache_never_serves_another_modules_doc(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """READMEs come from a per-process cache of parsed modules (issue 13): every variant,
+    rendered after the others from a file of another name (another header), is byte for
+    byte what a cold render gives. A cache keyed too loosely would hand one variant's
+    module doc to another (SQL Server's orderable lookup to MySQL, or back)."""
+    from tests.variants import VARIANTS, variant_data
+    from tfgen.render import render as render_module
+
+    datas = {name: variant_data(name) for name in VARIANTS}
+    datas["sqlserver"] = {**variant_data("aws"), "database": {
+        "engine": "sqlserver-se", "instance_class": "db.m5.large", "db_name": None}}
+    cold, warm = {}, {}
+    for name, data in datas.items():
+        monkeypatch.setattr(render_module, "_DOCS", {})
+        cold[name] = render_blueprint(write_blueprint(tmp_path / "cold", data, f"{name}.yaml"))
+    monkeypatch.setattr(render_module, "_DOCS", {})
+    for name, data in [*datas.items(), *reversed(datas.items())]:  # the cache fills as it goes
+        warm[name] = render_blueprint(write_blueprint(tmp_path / "warm", data,
+                                                      f"{name}.yaml"))
+        assert [*warm[name].files.values()] == [*cold[name].files.values()], name
+    readmes = {c.files["modules/database/README.md"].split("\n", 2)[2] for c in cold.values()}
+    assert len(readmes) > 1  # the variants' docs differ: a loose key would be caught
+    assert len(render_module._DOCS) < sum(len(c.files) for c in cold.values())

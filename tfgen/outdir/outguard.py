@@ -27,7 +27,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from tfgen.errors import OutputConflict
 
@@ -48,7 +48,8 @@ _held: dict[Path, int] = {}
 
 def is_protected(relpath: str) -> bool:
     """Terraform's state, backups, lock files, `.terraform*` data and the user's tfvars."""
-    parts = PurePosixPath(relpath).parts
+    # The parts PurePosixPath(relpath) would give, without building one (called per file, issue 13).
+    parts = [part for part in relpath.split("/") if part not in ("", ".")]
     name = parts[-1] if parts else ""
     if any(part.startswith(".terraform") for part in parts):
         return True

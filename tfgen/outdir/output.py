@@ -40,7 +40,7 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from tfgen.errors import OutputConflict
@@ -205,6 +205,7 @@ def _write_locked(plans: list[WritePlan]) -> dict[Path, dict[str, Seen]]:
     """
     barrier = Barrier()
     work: list[tuple[Path, Journal]] = []
+    texts = {plan.directory: plan.files for plan in plans}
     looks: dict[Path, dict[str, Seen]] = {}
     for plan in plans:
         journal = Journal(write={p: digest(plan.files[p])
@@ -212,7 +213,7 @@ def _write_locked(plans: list[WritePlan]) -> dict[Path, dict[str, Seen]]:
                           delete=sorted(plan.delete),
                           manifest={p: digest(t) for p, t in sorted(plan.files.items())})
         if not plan.changes and read_manifest(plan.directory) == journal.manifest:
-            _refresh_pristine(plan.directory, journal.manifest)
+            _refresh_pristine(plan.directory, journal.manifest, plan.files)
             looks[plan.directory] = dict(plan.seen)
             continue
         outguard.ensure_state_dir(plan.directory)
@@ -234,7 +235,7 @@ def _write_locked(plans: list[WritePlan]) -> dict[Path, dict[str, Seen]]:
         _step()
     barrier.sync()  # every commit durable before any tree changes
     for directory, journal in work:
-        _roll_forward(directory, journal, barrier)
+        _roll_forward(directory, journal, barrier, texts[directory])
     barrier.sync()  # the new trees durable before their journals go
     for directory, _ in work:
         _finish(directory)
@@ -257,7 +258,7 @@ def _stage(plan: WritePlan, journal: Journal, barrier: Barrier) -> dict[str, See
     """
     staged = plan.directory / TXN / STAGED
     staged.mkdir(parents=True, exist_ok=True)
-    checked: set[Path] = set()
+    checked: set[str] = set()
     looks: dict[str, Seen] = {}
     mode = _file_mode()
     for number, relpath in enumerate(sorted(journal.write)):
@@ -300,10 +301,15 @@ def recover(directory: Path) -> bool:
     return True
 
 
-def _roll_forward(directory: Path, journal: Journal, barrier: Barrier) -> None:
-    """Apply a committed journal. Idempotent: a crash here is finished by the next run."""
+def _roll_forward(directory: Path, journal: Journal, barrier: Barrier,
+                  texts: Mapping[str, str] | None = None) -> None:
+    """Apply a committed journal. Idempotent: a crash here is finished by the next run.
+
+    `texts` are the files' contents when the caller knows them (the same run staged
+    them): the pristine copy is then kept without reading the tree back.
+    """
     staged = directory / TXN / STAGED
-    checked: set[Path] = set()
+    checked: set[str] = set()
     made: set[Path] = set()
     for number, relpath in enumerate(sorted(journal.write)):
         source = staged / _staged_name(number)
@@ -328,7 +334,7 @@ def _roll_forward(directory: Path, journal: Journal, barrier: Barrier) -> None:
     _atomic_write(directory / MANIFEST, json.dumps(
         {"version": MANIFEST_VERSION, "generator": "tfgen", "files": journal.manifest},
         indent=2, sort_keys=True) + "\n", barrier)
-    _refresh_pristine(directory, journal.manifest)
+    _refresh_pristine(directory, journal.manifest, texts or {})
 
 
 def _finish(directory: Path) -> None:
@@ -339,19 +345,23 @@ def _finish(directory: Path) -> None:
     _prune(directory, directory / STATE_DIR)
 
 
-def _refresh_pristine(directory: Path, manifest: dict[str, str]) -> None:
+def _refresh_pristine(directory: Path, manifest: dict[str, str],
+                      texts: Mapping[str, str]) -> None:
     """Keep the generated text of every file, so a hand edit can be shown as a diff.
 
     One file (`.tfgen/generated/files.json`) for the whole tree: a file per generated file
     doubled the file operations of a write (issue 13). A cache, not synced: it is checked
-    by hash when read (tfgen/outdir/output_plan.py).
+    by hash when read (tfgen/outdir/output_plan.py). A text is taken from `texts`, the
+    kept copy or the tree, whichever is first to match the manifest's hash.
     """
     kept = read_pristine(directory)
     if {p: digest(t) for p, t in kept.items()} == manifest:
         return
     fresh: dict[str, str] = {}
     for relpath, recorded in manifest.items():
-        text = kept.get(relpath)
+        text = texts.get(relpath)
+        if text is None or digest(text) != recorded:
+            text = kept.get(relpath)
         if text is None or digest(text) != recorded:
             text = on_disk(safe_target(directory, relpath))
         if text is not None and digest(text) == recorded:

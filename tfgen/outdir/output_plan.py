@@ -126,28 +126,40 @@ def journal_payload(record: dict[str, object]) -> str:
     return json.dumps({k: v for k, v in record.items() if k != "mac"}, sort_keys=True)
 
 
-def safe_target(directory: Path, relpath: str, checked: set[Path] | None = None) -> Path:
+def safe_target(directory: Path, relpath: str, checked: set[str] | None = None) -> Path:
     """`directory/relpath`, refusing anything that would land outside `directory`.
 
     `checked` remembers folders already found not to be links during one operation (a
     tree has ~40 files in a dozen folders: one lstat per folder, not per file and level).
+    Strings, not Paths, inside: this runs for every file several times per write.
     """
-    parts = Path(relpath).parts
-    if not relpath or Path(relpath).is_absolute() or ".." in parts:
+    parts = [part for part in relpath.split("/") if part not in ("", ".")]
+    if not parts or relpath.startswith("/") or ".." in parts:
         raise OutputConflict(f"refusing to write '{relpath}': outside the output directory")
     outguard.refuse_protected(relpath, "write or delete")
-    current = directory
-    for part in parts[:-1]:
-        current = current / part
-        if checked is not None and current in checked:
-            continue
+    current = os.fspath(directory)
+    for depth, part in enumerate(parts[:-1]):
+        current = f"{current}/{part}"
         if checked is not None:
+            if current in checked:
+                continue
             checked.add(current)
-        if current.is_symlink():
-            raise OutputConflict(f"refusing to write '{relpath}': {current} is a symbolic "
+        if _is_link(current):
+            link = directory.joinpath(*parts[:depth + 1])
+            raise OutputConflict(f"refusing to write '{relpath}': {link} is a symbolic "
                                  "link and could lead outside the output directory — "
                                  "replace it with a real directory")
     return directory / relpath
+
+
+def _is_link(path: str) -> bool:
+    """lstat on a string: `Path.is_symlink` built a Path per folder of every file."""
+    try:
+        return stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError as exc:  # the errors Path.is_symlink reads as "not a link"
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            return False
+        raise
 
 
 # --- planning ----------------------------------------------------------------------------
@@ -204,7 +216,7 @@ def drift(directory: Path) -> list[str]:
     "path (deleted)" / "path (edited)": the one hand-edit check, used by the saved-plan
     check too. It reads as `plan_write` does: no link followed, no FIFO waited on, nothing
     outside `directory`, Terraform's own files never opened."""
-    checked: set[Path] = set()
+    checked: set[str] = set()
     found = []
     for relpath, recorded in sorted(read_manifest(directory).items()):
         if outguard.is_protected(relpath):
@@ -234,7 +246,7 @@ def plan_write(directory: Path, files: dict[str, str]) -> WritePlan:
     written = pending.write if pending else {}
     gone = set(pending.delete) if pending else set()
 
-    checked: set[Path] = set()
+    checked: set[str] = set()
 
     def current_hash(relpath: str) -> str | None:
         if relpath in written:
