@@ -9,7 +9,8 @@ Baselines, all measured in the same run:
 * the import floor, `python -c 'import jinja2, yaml, click, pydantic'`: tfgen's own
   dependencies, which no tfgen command can avoid (`import pydantic` is lazy, so the
   floor plus `from pydantic import BaseModel` is shown too: any validating command
-  pays it);
+  pays it), and the floor with tfgen's validation loaded (pydantic's machinery, its
+  plugin discovery and tfgen's models built): a fresh render minus that row is the work;
 * 1 environment against 100 (bench/envs.py), fresh and as a no-op re-render;
 * the file floor: plain Python creating and renaming as many files as the 100
   environments have, with no checks and no syncs (what the disk alone costs);
@@ -42,6 +43,9 @@ BIN = Path(sys.executable).parent
 FLOOR = "import jinja2, yaml, click, pydantic"
 #: `import pydantic` is lazy; a command that validates must also load BaseModel itself.
 MODEL_FLOOR = "import jinja2, yaml, click; from pydantic import BaseModel"
+#: ... and tfgen's validation loaded: pydantic's machinery and tfgen's models built. What a
+#: fresh render costs beyond this row is the work itself (validate, render, write, index).
+VALIDATION = "import jinja2, yaml, click, pydantic; import tfgen.blueprint.validate"
 
 FILE_FLOOR = """
 import os, sys
@@ -131,6 +135,8 @@ def measure(rounds: int = 7, count: int = 100) -> list[dict[str, object]]:
         cases = {
             "floor": Case("import floor", [python, "-c", FLOOR], root),
             "models": Case("floor + pydantic.BaseModel", [python, "-c", MODEL_FLOOR], root),
+            "validation": Case("floor + tfgen's validation loaded", [python, "-c", VALIDATION],
+                               root),
             "version": Case("tfgen --version", [tfgen, "--version"], root),
             "render": Case("tfgen render example (fresh)",
                            [tfgen, "render", "blueprints/shopping-mall.yaml", "--out", "fresh"],
@@ -190,6 +196,7 @@ def _rows(cases: dict[str, Case], count: int) -> list[dict[str, object]]:
 
     rows = [row("floor", None), row("version", "floor", "wall <= 1.3x floor"),
             row("models", "floor", "(what validating needs)"),
+            row("validation", "floor", "(pydantic and tfgen's models built)"),
             row("render", "floor", "wall <= 1.5x floor"), row("noop", "floor"),
             row("one", "floor"), row("many", "one", "<= 2 s wall"),
             row("many", "files", "(disk alone)"), row("files", None),
