@@ -69,6 +69,7 @@ example: $(BIN)/.installed-runtime
 lint: install
 	$(BIN)/ruff check tfgen tests tools bench
 	$(BIN)/mypy
+	$(BIN)/mypy --strict bench
 
 ## graphviz's `dot` (`tfgen diagram --format svg|png`, tests/test_diagram.py): the Debian
 ## package, installed only when `dot` is missing (CI runs as root; elsewhere use sudo).

@@ -98,18 +98,18 @@ def main() -> None:
         return
     base = baseline()
     label = f"baseline: yaml.load(example, {LOADER.__name__})"
-    results = [{"benchmark": label, "seconds": base, "ratio": 1.0}]
+    results: list[tuple[str, float]] = [(label, base)]
     for name, fn in discover():
-        seconds = fn()
-        results.append({"benchmark": name, "seconds": seconds, "ratio": seconds / base})
+        results.append((name, fn()))
     if "--json" in sys.argv:
-        print(json.dumps({"processes": rows, "results": results}, indent=2))
+        print(json.dumps({"processes": rows, "results": [
+            {"benchmark": name, "seconds": seconds, "ratio": seconds / base}
+            for name, seconds in results]}, indent=2))
         return
     print("In-process calls, against parsing the example with PyYAML:\n")
-    width = max(len(r["benchmark"]) for r in results)
-    for r in results:
-        print(f"{r['benchmark']:<{width}}  {r['seconds'] * 1000:9.3f} ms  x{r['ratio']:8.1f}")
-
+    width = max(len(name) for name, _ in results)
+    for name, seconds in results:
+        print(f"{name:<{width}}  {seconds * 1000:9.3f} ms  x{seconds / base:8.1f}")
 
 if __name__ == "__main__":
     main()

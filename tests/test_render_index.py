@@ -192,6 +192,52 @@ def test_the_tool_stamp_covers_the_templates_by_content(tmp_path: Path) -> None:
     assert render_index.package_digest(copy) != before
 
 
+def test_the_kept_tool_stamp_is_only_reused_while_no_file_was_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stamp is cached under the stat data of tfgen's files: a template edited to the
+    same size with its mtime put back (only its ctime moves) gets a fresh, content-hashed
+    stamp; a planted cache whose signature does not match is not believed."""
+    from tfgen.render.jinja_env import templates_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    copy = tmp_path / "templates"
+    shutil.copytree(templates_dir(), copy)
+    monkeypatch.setattr(render_index, "templates", lambda: copy)
+
+    def stamp() -> str:
+        render_index.tool_stamp.cache_clear()
+        return render_index.tool_stamp()
+
+    first = stamp()
+    kept = tmp_path / "cache" / "tfgen" / "tool-stamp.json"
+    assert json.loads(kept.read_text())["stamp"] == first == render_index._content_stamp()
+    assert stamp() == first
+    template = next(copy.rglob("*.j2"))
+    text, info = template.read_text(), template.stat()
+    template.write_text(text.replace(text[-2], "#" if text[-2] != "#" else "$", 1)
+                        if len(text) > 1 else "x")
+    os.utime(template, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert template.stat().st_size == info.st_size
+    assert stamp() == render_index._content_stamp() != first
+    kept.write_text(json.dumps({"signature": "planted", "stamp": "planted"}))
+    assert stamp() == render_index._content_stamp()
+    render_index.tool_stamp.cache_clear()  # the next test's stamp is of the real templates
+
+
+def test_a_cache_folder_others_can_write_is_not_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tfgen.outdir import outguard
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert outguard.private_cache_file("x") == tmp_path / "tfgen" / "x"
+    (tmp_path / "tfgen").chmod(0o777)
+    assert outguard.private_cache_file("x") is None
+    render_index.tool_stamp.cache_clear()
+    assert render_index.tool_stamp() == render_index._content_stamp()
+    assert not (tmp_path / "tfgen" / "tool-stamp.json").exists()
+    render_index.tool_stamp.cache_clear()
+
+
 def test_today_is_the_calendar_validation_uses(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TFGEN_TODAY", "2030-02-03")
     assert render_index.today() == calendar_today().isoformat()

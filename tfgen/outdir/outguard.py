@@ -131,12 +131,31 @@ def write_private(path: Path, text: str, *, mode: int = 0o600, durable: bool = T
 
 # --- journal authenticity ------------------------------------------------------------------
 
+def _user_cache() -> Path:
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "tfgen"
+
+
 def _key_path() -> Path:
     explicit = os.environ.get(KEY_ENV)
     if explicit:
         return Path(explicit)
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "tfgen" / "journal.key"
+    return _user_cache() / "journal.key"
+
+
+def private_cache_file(name: str) -> Path | None:
+    """`name` in this user's tfgen cache folder (beside the journal key), or None when
+    that folder cannot be made or is not private to this user (owned by another user, or
+    writable by group or others): a cache there could be planted, so none is used."""
+    folder = _user_cache()
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+        return None
+    return folder / name
 
 
 def _key() -> bytes:

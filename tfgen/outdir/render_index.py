@@ -5,7 +5,8 @@ read and hashed ~7,600 files to find that nothing changed (issue 13). After ever
 `tfgen render` keeps `<out>/.tfgen/index.json` (machine-local, never committed):
 
 * `key` — everything besides the input files that decides the output: tfgen's version
-  and the bytes of its code and templates, the dependencies' installed files, the
+  and the bytes of its code and templates (hashed once, then kept in this user's cache
+  under their stat data: `tool_stamp`), the dependencies' installed files, the
   Python version, the calendar date validation uses, the blueprint's path, its name in
   generated files, the output directory and `--stage`;
 * `inputs` — every file the render read (the `extends:` chain, user-data scripts;
@@ -26,6 +27,7 @@ index. The index only ever skips work: it is never read to decide what to write.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.util
@@ -61,7 +63,32 @@ class Summary:
 
 @functools.cache
 def tool_stamp() -> str:
-    """tfgen's version, code and templates (by content), its dependencies and Python."""
+    """tfgen's version, code and templates (by content), its dependencies and Python.
+
+    Hashing every file of tfgen and its templates costs ~20 ms a process, a sixth of a
+    no-op render; so the stamp is kept in this user's cache under a signature of those
+    files' stat data (size, mtime, ctime, inode: any write changes the ctime, which the
+    writer cannot set), which costs ~2 ms to take. Python itself trusts mtime and size
+    alone to reuse bytecode. A cache that cannot be read or written is not used.
+    """
+    signature = _stat_signature()
+    cache = outguard.private_cache_file("tool-stamp.json")
+    if cache is None:
+        return _content_stamp()
+    try:
+        kept = json.loads(cache.read_text(encoding="utf-8"))
+        if kept.get("signature") == signature and isinstance(kept.get("stamp"), str):
+            return str(kept["stamp"])
+    except (OSError, ValueError, AttributeError):
+        pass
+    stamp = _content_stamp()
+    with contextlib.suppress(OSError):
+        outguard.write_private(cache, json.dumps({"signature": signature, "stamp": stamp}),
+                               durable=False)
+    return stamp
+
+
+def _content_stamp() -> str:
     digest = hashlib.sha256(f"{tfgen.__version__}\0{sys.version}\0".encode())
     digest.update(package_digest(Path(tfgen.__file__).parent).encode())
     digest.update(package_digest(templates()).encode())
@@ -71,6 +98,23 @@ def tool_stamp() -> str:
         info = Path(origin).stat() if origin else None
         digest.update(f"{name}\0{origin}\0{info and (info.st_size, info.st_mtime_ns)}\0"
                       .encode())
+    return digest.hexdigest()
+
+
+def _stat_signature() -> str:
+    """What `_content_stamp` reads, by stat data and path only (no file is opened)."""
+    digest = hashlib.sha256(f"{tfgen.__version__}\0{sys.version}\0".encode())
+    for package in (Path(tfgen.__file__).parent, templates()):
+        digest.update(f"{package}\0".encode())
+        for root, dirs, names in os.walk(package):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(names):
+                info = os.stat(f"{root}/{name}")  # noqa: PTH116 (a Path per file costs more)
+                digest.update(f"{root}/{name}\0{info.st_size}\0{info.st_mtime_ns}\0"
+                              f"{info.st_ctime_ns}\0{info.st_ino}\0".encode())
+    for name in DEPENDENCIES:
+        spec = importlib.util.find_spec(name)
+        digest.update(f"{name}\0{spec.origin if spec is not None else None}\0".encode())
     return digest.hexdigest()
 
 
