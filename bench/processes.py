@@ -12,8 +12,9 @@ Baselines, all measured in the same run:
   pays it), and the floor with tfgen's validation loaded (pydantic's machinery, its
   plugin discovery and tfgen's models built): a fresh render minus that row is the work;
 * 1 environment against 100 (bench/envs.py), fresh and as a no-op re-render;
-* the file floor: plain Python creating and renaming as many files as the 100
-  environments have, with no checks and no syncs (what the disk alone costs);
+* the file floor: plain Python creating the 100 environments' files (the same paths,
+  so the same folders), each staged then renamed into place as any crash-safe writer
+  must, with no checks and no syncs (what the disk alone costs);
 * the no-op of 100 environments with and without the render index
   (tfgen/outdir/render_index.py; its files are deleted before the "no index" runs).
 
@@ -26,6 +27,7 @@ first, so bytecode caches exist as they do for an installed tfgen.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
@@ -48,14 +50,17 @@ MODEL_FLOOR = "import jinja2, yaml, click; from pydantic import BaseModel"
 VALIDATION = "import jinja2, yaml, click, pydantic; import tfgen.blueprint.validate"
 
 FILE_FLOOR = """
-import os, sys
-root, trees, files = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-for t in range(trees):
+import json, os, sys
+root, trees = sys.argv[1], json.load(open(sys.argv[2]))
+for t, paths in enumerate(trees):
     d = os.path.join(root, str(t)); os.makedirs(os.path.join(d, "s"))
-    for i in range(files):
+    for i, path in enumerate(paths):
         with open(os.path.join(d, "s", str(i)), "w") as f: f.write("x" * 3000)
-    for i in range(files):
-        os.replace(os.path.join(d, "s", str(i)), os.path.join(d, str(i)))
+    made = set()
+    for i, path in enumerate(paths):
+        parent = os.path.dirname(os.path.join(d, path))
+        if parent not in made: os.makedirs(parent, exist_ok=True); made.add(parent)
+        os.replace(os.path.join(d, "s", str(i)), os.path.join(d, path))
 """
 
 
@@ -158,10 +163,12 @@ def measure(rounds: int = 7, count: int = 100) -> list[dict[str, object]]:
             "files": Case(f"file floor ({count} trees)", [], root),
         }
         _run(cases["many"], env)  # untimed; how many files do the environments have?
-        written = sum(1 for p in (many / "out").rglob("*")
-                      if p.is_file() and ".tfgen" not in p.parts)
-        cases["files"].command = [python, "-c", FILE_FLOOR, str(root / "raw"), str(count),
-                                  str(round(written / count))]
+        trees = [sorted(str(p.relative_to(tree)) for p in tree.rglob("*")
+                        if p.is_file() and ".tfgen" not in p.relative_to(tree).parts)
+                 for tree in sorted((many / "out" / "envs").iterdir())]
+        listing = root / "trees.json"
+        listing.write_text(json.dumps(trees), encoding="utf-8")
+        cases["files"].command = [python, "-c", FILE_FLOOR, str(root / "raw"), str(listing)]
         cases["files"].prepare = _rmtree(root / "raw")
         for case in cases.values():  # untimed: bytecode caches, and the no-op's first write
             _run(case, env)
