@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -30,8 +31,11 @@ JOURNAL = "journal.json"
 STAGED = "staged"
 
 
+@functools.lru_cache(maxsize=8192)
 def digest(text: str) -> str:
-    """sha256 of the UTF-8 text."""
+    """sha256 of the UTF-8 text. Remembered: one write hashes each file's text about five
+    times (plan, re-plan under the lock, journal, manifest, pristine copy), and a str
+    keeps its own hash, so a repeat costs a lookup (issue 13)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -131,13 +135,19 @@ def safe_target(directory: Path, relpath: str, checked: set[str] | None = None) 
 
     `checked` remembers folders already found not to be links during one operation (a
     tree has ~40 files in a dozen folders: one lstat per folder, not per file and level).
-    Strings, not Paths, inside: this runs for every file several times per write.
     """
+    safe_name(directory, relpath, checked)
+    return directory / relpath
+
+
+def safe_name(directory: Path, relpath: str, checked: set[str] | None = None) -> str:
+    """`safe_target` as a string: the write loops run it for every file, and building
+    a Path per file was a tenth of writing 100 trees (issue 13)."""
     parts = [part for part in relpath.split("/") if part not in ("", ".")]
     if not parts or relpath.startswith("/") or ".." in parts:
         raise OutputConflict(f"refusing to write '{relpath}': outside the output directory")
     outguard.refuse_protected(relpath, "write or delete")
-    current = os.fspath(directory)
+    base = current = os.fspath(directory)
     for depth, part in enumerate(parts[:-1]):
         current = f"{current}/{part}"
         if checked is not None:
@@ -149,17 +159,32 @@ def safe_target(directory: Path, relpath: str, checked: set[str] | None = None) 
             raise OutputConflict(f"refusing to write '{relpath}': {link} is a symbolic "
                                  "link and could lead outside the output directory — "
                                  "replace it with a real directory")
-    return directory / relpath
+    return f"{base}/{'/'.join(parts)}"
+
+
+def exists(name: str) -> bool:
+    """`Path(name).exists()` without building the Path (it follows links, as that does)."""
+    try:
+        os.stat(name)  # noqa: PTH116 (a str, see safe_name)
+    except OSError as exc:
+        if exc.errno in _ABSENT:
+            return False
+        raise
+    return True
 
 
 def _is_link(path: str) -> bool:
     """lstat on a string: `Path.is_symlink` built a Path per folder of every file."""
     try:
         return stat.S_ISLNK(os.lstat(path).st_mode)
-    except OSError as exc:  # the errors Path.is_symlink reads as "not a link"
-        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+    except OSError as exc:
+        if exc.errno in _ABSENT:
             return False
         raise
+
+
+#: The errors pathlib's `exists` and `is_symlink` read as "not there".
+_ABSENT = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
 
 
 # --- planning ----------------------------------------------------------------------------
