@@ -119,13 +119,13 @@ def test_readme_cache_never_serves_another_modules_doc(tmp_path: Path,
         "engine": "sqlserver-se", "instance_class": "db.m5.large", "db_name": None}}
     cold, warm = {}, {}
     for name, data in datas.items():
-        monkeypatch.setattr(render_module, "_DOCS", {})
+        monkeypatch.setattr(render_module, "_BODIES", {})
         cold[name] = render_blueprint(write_blueprint(tmp_path / "cold", data, f"{name}.yaml"))
-    monkeypatch.setattr(render_module, "_DOCS", {})
+    monkeypatch.setattr(render_module, "_BODIES", {})
     for name, data in [*datas.items(), *reversed(datas.items())]:  # the cache fills as it goes
         warm[name] = render_blueprint(write_blueprint(tmp_path / "warm", data,
                                                       f"{name}.yaml"))
         assert [*warm[name].files.values()] == [*cold[name].files.values()], name
     readmes = {c.files["modules/database/README.md"].split("\n", 2)[2] for c in cold.values()}
     assert len(readmes) > 1  # the variants' docs differ: a loose key would be caught
-    assert len(render_module._DOCS) < sum(len(c.files) for c in cold.values())
+    assert len(render_module._BODIES) < sum(len(c.files) for c in cold.values())

@@ -180,8 +180,19 @@ def _registry(kind: str, rtype: str, source: str) -> str:
 
 def readme(module: str, doc: ModuleDoc, header: str) -> str:
     """The module's README.md: a short introduction, then terraform-docs' tables."""
+    return with_header(readme_body(module, doc), header)
+
+
+def with_header(body: str, header: str) -> str:
+    """A README body under the generated-file header, as an HTML comment."""
     comment = " ".join(line.removeprefix("# ") for line in header.splitlines())
-    lines = [f"<!-- {comment} -->", f"# Module `{module}`", "",
+    return f"<!-- {comment} -->\n{body}"
+
+
+def readme_body(module: str, doc: ModuleDoc) -> str:
+    """Everything of the README but its header line: the same for every blueprint whose
+    module renders the same (tfgen/render/render.py keeps it per module text)."""
+    lines = [f"# Module `{module}`", "",
              SUMMARIES.get(module, ""), "",
              "Run its tests without an AWS account (mocked AWS provider, Terraform >= 1.11) "
              "in this folder: `terraform init && terraform test`.", "",

@@ -47,12 +47,12 @@ def _where(exc: BaseException) -> str:
     return getattr(exc, "name", None) or "a template"
 
 
-#: Each module's parsed `.tf` files, by module and texts with the generated header (a
-#: comment naming the blueprint) cut: one `tfgen render` of many environments parses each
-#: distinct module once, not once per environment — parsing was a third of the render's
-#: CPU for 100 environments (issue 13). The doc is parsed from the cut texts, so a cached
-#: one is exactly what parsing would give.
-_DOCS: dict[tuple[str, tuple[tuple[str, str], ...]], module_docs.ModuleDoc] = {}
+#: Each module's README body (all but its header line), by module and `.tf` texts with
+#: the generated header (a comment naming the blueprint) cut: one `tfgen render` of many
+#: environments parses and documents each distinct module once, not once per
+#: environment — that was a third of the render's CPU for 100 environments (issue 13).
+#: The body is made from the cut texts, so a kept one is exactly what making it gives.
+_BODIES: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
 
 
 def _module_readme(module: str, files: dict[str, str], header: str) -> str:
@@ -62,12 +62,12 @@ def _module_readme(module: str, files: dict[str, str], header: str) -> str:
                        for path, text in files.items()
                        if path.startswith(prefix) and "/" not in path.removeprefix(prefix)))
     key = (module, own)
-    doc = _DOCS.get(key)
-    if doc is None:
-        if len(_DOCS) > 256:  # bounded for a long-lived caller that renders many trees
-            _DOCS.clear()
-        doc = _DOCS[key] = module_docs.read_module(dict(own))
-    return module_docs.readme(module, doc, header)
+    body = _BODIES.get(key)
+    if body is None:
+        if len(_BODIES) > 256:  # bounded for a long-lived caller that renders many trees
+            _BODIES.clear()
+        body = _BODIES[key] = module_docs.readme_body(module, module_docs.read_module(dict(own)))
+    return module_docs.with_header(body, header)
 
 
 def render(ctx: RenderContext, base: Path | None = None) -> dict[str, str]:
