@@ -17,10 +17,18 @@ import click
 
 from tfgen.blueprint import inputs
 from tfgen.blueprint.stages import STAGE_CHOICES, Stage
-from tfgen.errors import EXIT_CHANGES, BlueprintInvalid
+from tfgen.cli import jobs as parallel
+from tfgen.errors import EXIT_CHANGES, BlueprintInvalid, OutputConflict
 from tfgen.outdir import render_index, textdiff
 from tfgen.outdir.outdir import check_out_dir
-from tfgen.outdir.output import WritePlan, apply_writes, check_tree, plan_write
+from tfgen.outdir.output import (
+    WritePlan,
+    apply_writes,
+    check_tree,
+    describe_conflicts,
+    plan_write,
+    refused,
+)
 from tfgen.project import (
     Rendered,
     default_out_dir,
@@ -86,11 +94,17 @@ def _progress(message: str) -> None:
 @click.option("--diff-lines", type=click.IntRange(min=0), default=textdiff.DEFAULT_LINES,
               show_default=True, metavar="N",
               help="Diff lines shown per file before '… N more lines'; 0 shows all.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              metavar="N", help="Render and write in N processes (forked after start-up, "
+              "never more than one per blueprint): on 2 CPUs, 100 environments take about "
+              "half the time with -j 2 (README: Performance). Still all or nothing: an "
+              "invalid blueprint or a hand-edited file anywhere stops every process before "
+              "any writes. --check and --dry-run run in one process.")
 @FORMAT
 @click.pass_context
 def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
            out_dir: str | None, check: bool, dry_run: bool, force: bool,
-           show_diff: bool | None, diff_lines: int, fmt: str) -> None:
+           show_diff: bool | None, diff_lines: int, jobs: int, fmt: str) -> None:
     """Render blueprints into Terraform root modules.
 
     With no BLUEPRINTS, renders every blueprint under ./blueprints. Everything is
@@ -103,6 +117,7 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
       tfgen render --check            # CI: is out/ up to date?
       tfgen render --dry-run          # what would change, with a diff on a terminal
       tfgen render --check --diff     # CI: what is stale, as a diff
+      tfgen render -j 2               # many environments: two processes
     """
     ctx.obj["json"] = fmt == "json"
     paths = _blueprints(blueprints)
@@ -114,13 +129,26 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
     kept = {n: hit for n, (target, key) in enumerate(keys)
             if (hit := render_index.lookup(target, key)) is not None}
     todo = [n for n in range(len(paths)) if n not in kept]
-    read: list[list[inputs.Input]] = []
-    rendered = _render_all([paths[n] for n in todo], stage, given, read,
-                           progress=len(paths) > 1)
     report: list[dict[str, Any]] = []
     diffs: list[list[textdiff.FileDiff]] = []
     if show_diff is None:  # by default only where a person reads it
         show_diff = fmt == "text" and _stdout_is_terminal()
+    if jobs > 1 and len(todo) > 1 and not (check or dry_run) and parallel.available():
+        for n in kept:
+            check_out_dir(keys[n][0], given=out_dir is not None,
+                          roots=(Path.cwd(), project_root(paths[n]) or Path.cwd()), force=force)
+        shares = [todo[i::jobs] for i in range(min(jobs, len(todo)))]
+        done = parallel.run(shares, lambda share: _prepare_share(
+            [paths[n] for n in share], [keys[n][1] for n in share], stage, given, force,
+            progress=len(paths) > 1))
+        report = [entry for _, entry in sorted(
+            (n, entry) for share, entries in zip(shares, done, strict=True)
+            for n, entry in zip(share, entries, strict=True))]
+        diffs = [[] for _ in report]
+        todo = []
+    read: list[list[inputs.Input]] = []
+    rendered = _render_all([paths[n] for n in todo], stage, given, read,
+                           progress=len(paths) > 1)
     stale = False
     plans: list[WritePlan] = []
     targets = [*((item.path, item.out_dir) for item in rendered),
@@ -138,13 +166,7 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
             diffs.append(_diffs(item, differing) if show_diff else [])
             continue
         plan = plan_write(item.out_dir, item.files)
-        entry = {"blueprint": item.source, "out": _show(item.out_dir),
-                 "stage": item.context.stage.value, "created": plan.create,
-                 "updated": plan.update, "removed": plan.delete,
-                 "unchanged": len(plan.unchanged), "written": not dry_run,
-                 "conflicts": sorted([e.path for e in plan.edited] + plan.foreign),
-                 "interrupted_write_finished": plan.pending,
-                 "what_if": item.what_if.cli_note() if item.what_if else None}
+        entry = _entry(item, plan, dry_run)
         plans.append(plan)
         diffs.append(_diffs(item, [*plan.create, *plan.update, *plan.delete])
                      if show_diff and dry_run else [])
@@ -169,6 +191,37 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
         click.echo("out/ is not what the blueprints render to; run `tfgen render` and commit.",
                    err=True)
         ctx.exit(EXIT_CHANGES)
+
+
+def _entry(item: Rendered, plan: WritePlan, dry_run: bool) -> dict[str, Any]:
+    """One tree's line of the report (text or JSON)."""
+    return {"blueprint": item.source, "out": _show(item.out_dir),
+            "stage": item.context.stage.value, "created": plan.create,
+            "updated": plan.update, "removed": plan.delete,
+            "unchanged": len(plan.unchanged), "written": not dry_run,
+            "conflicts": sorted([e.path for e in plan.edited] + plan.foreign),
+            "interrupted_write_finished": plan.pending,
+            "what_if": item.what_if.cli_note() if item.what_if else None}
+
+
+def _prepare_share(paths: list[Path], keys: list[str], stage: str | None,
+                   out_dir: Path | None, force: bool, *, progress: bool
+                   ) -> tuple[list[dict[str, Any]], Callable[[], None]]:
+    """In one `-j` process (tfgen/cli/jobs.py): render, check and plan its blueprints;
+    return their report and the write to run once every process got this far."""
+    read: list[list[inputs.Input]] = []
+    rendered = _render_all(paths, stage, out_dir, read, progress=progress)
+    for item in rendered:
+        check_out_dir(item.out_dir, given=out_dir is not None,
+                      roots=(Path.cwd(), project_root(item.path) or Path.cwd()), force=force)
+    plans = [plan_write(item.out_dir, item.files) for item in rendered]
+    for plan in plans:
+        if refused(plan, force):
+            raise OutputConflict(describe_conflicts(plan))
+    indexer = _indexer({item.out_dir: (item, key, found)
+                        for item, key, found in zip(rendered, keys, read, strict=True)})
+    return ([_entry(item, plan, False) for item, plan in zip(rendered, plans, strict=True)],
+            lambda: apply_writes(plans, force=force, after=indexer))
 
 
 def _stdout_is_terminal() -> bool:

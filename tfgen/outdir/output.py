@@ -99,6 +99,7 @@ __all__ = [
     "read_manifest",
     "read_pristine",
     "recover",
+    "refused",
     "safe_target",
 ]
 
@@ -148,7 +149,7 @@ def _atomic_write(target: Path, text: str, barrier: Barrier | None = None) -> No
     _step()
 
 
-def _refused(plan: WritePlan, force: bool) -> bool:
+def refused(plan: WritePlan, force: bool) -> bool:
     """Hand edits stop a write unless forced; a file tfgen never wrote stops it always."""
     return bool(plan.foreign or plan.stray) or (plan.conflicts and not force)
 
@@ -191,7 +192,7 @@ def apply_writes(plans: Sequence[WritePlan], *, force: bool = False,
                     continue
                 recover(plan.directory)
                 now = plan_write(plan.directory, plan.files)  # the disk as it is, locked
-                if _refused(now, force):
+                if refused(now, force):
                     raise OutputConflict(describe_conflicts(now))
                 current.append(now)
             looks = _write_locked(current)
