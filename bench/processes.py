@@ -177,6 +177,8 @@ def measure(rounds: int = 7, count: int = 100) -> list[dict[str, object]]:
             "one": Case("1 environment (fresh)", [tfgen, "render", "blueprints/envs/a00.yaml"],
                         one),
             "many": Case(f"{count} environments (fresh)", [tfgen, "render", *envs], many),
+            "many_j2": Case(f"{count} environments (fresh, -j 2)",
+                            [tfgen, "render", "-j", "2", *envs], many),
             "one_noop": Case("1 environment (no-op)",
                              [tfgen, "render", "blueprints/envs/a00.yaml"], one),
             "many_noop": Case(f"{count} environments (no-op)", [tfgen, "render", *envs], many),
@@ -186,7 +188,8 @@ def measure(rounds: int = 7, count: int = 100) -> list[dict[str, object]]:
                               [tfgen, "render", *envs], many, _drop_indexes(many / "out")),
             "files": Case(f"file floor ({count} trees)", [], root),
         }
-        for key, source in (("render", example_dir), ("one", one), ("many", many)):
+        for key, source in (("render", example_dir), ("one", one), ("many", many),
+                            ("many_j2", many)):
             cases[key].prepare = _fresh(cases[key], source)
         _run(cases["many"], env)  # untimed; which files do the environments have?
         written = cases["many"].cwd / "out" / "envs"
@@ -199,16 +202,8 @@ def measure(rounds: int = 7, count: int = 100) -> list[dict[str, object]]:
         cases["files"].prepare = _fresh_floor(cases["files"], root, listing)
         for case in cases.values():  # untimed: bytecode caches, and the no-op's first write
             _run(case, env)
-        for _ in range(rounds):
-            for key in ("many", "many_noop", "many_full"):  # no-ops need the tree: after
-                case = cases[key]
-                wall, cpu, system = _run(case, env)
-                case.walls.append(wall)
-                case.cpus.append(cpu)
-                case.systems.append(system)
-            for key, case in cases.items():
-                if key in ("many", "many_noop", "many_full"):
-                    continue
+        for _ in range(rounds):  # interleaved; the no-ops use the tree of the untimed run
+            for case in cases.values():
                 wall, cpu, system = _run(case, env)
                 case.walls.append(wall)
                 case.cpus.append(cpu)
@@ -234,6 +229,7 @@ def _rows(cases: dict[str, Case], count: int) -> list[dict[str, object]]:
             row("render", "floor", "wall <= 1.5x floor"), row("noop", "floor"),
             row("one", "floor"), row("many", "one", "<= 2 s wall"),
             row("many", "files", "(disk alone)"), row("files", None),
+            row("many_j2", "many", "<= 2 s wall"),
             row("one_noop", "floor"), row("many_noop", "one_noop", "<= 0.8 s wall"),
             row("many_full", "many_noop", "(without the render index)")]
     for fresh, base, label in (("many", "one", "fresh"), ("many_noop", "one_noop", "no-op")):

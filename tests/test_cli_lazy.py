@@ -69,6 +69,7 @@ def test_render_loads_no_review_or_deploy_code(tmp_path: Path) -> None:
                    "tfgen.review.diff", "tfgen.review.diff_report", "tfgen.review.plan_review",
                    "tfgen.review.risks"):
         assert review not in loaded, review
+    assert "tfgen.cli.jobs" not in loaded and "multiprocessing" not in loaded  # -j only
 
 
 def test_a_command_help_loads_only_its_module(tmp_path: Path) -> None:

@@ -33,11 +33,6 @@ Prepared = tuple[T, Callable[[], None]]
 _GO, _STOP = "go", "stop"
 
 
-def available() -> bool:
-    """Whether this platform can fork (Linux, macOS); elsewhere -j runs in one process."""
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
 def run(chunks: Sequence[Sequence[int]], prepare: Callable[[list[int]], Prepared[T]]
         ) -> list[T]:
     """Prepare every chunk in its own forked child; commit all or none; the reports.

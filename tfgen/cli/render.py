@@ -8,6 +8,7 @@ Printing and exit codes follow tfgen/cli/__init__.py's rules.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,7 +18,6 @@ import click
 
 from tfgen.blueprint import inputs
 from tfgen.blueprint.stages import STAGE_CHOICES, Stage
-from tfgen.cli import jobs as parallel
 from tfgen.errors import EXIT_CHANGES, BlueprintInvalid, OutputConflict
 from tfgen.outdir import render_index, textdiff
 from tfgen.outdir.outdir import check_out_dir
@@ -133,7 +133,9 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
     diffs: list[list[textdiff.FileDiff]] = []
     if show_diff is None:  # by default only where a person reads it
         show_diff = fmt == "text" and _stdout_is_terminal()
-    if jobs > 1 and len(todo) > 1 and not (check or dry_run) and parallel.available():
+    if jobs > 1 and len(todo) > 1 and not (check or dry_run) and _can_fork():
+        from tfgen.cli import jobs as parallel  # here: one process never loads it
+
         for n in kept:
             check_out_dir(keys[n][0], given=out_dir is not None,
                           roots=(Path.cwd(), project_root(paths[n]) or Path.cwd()), force=force)
@@ -191,6 +193,11 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
         click.echo("out/ is not what the blueprints render to; run `tfgen render` and commit.",
                    err=True)
         ctx.exit(EXIT_CHANGES)
+
+
+def _can_fork() -> bool:
+    """Whether -j can fork here (Linux, macOS); elsewhere it renders in one process."""
+    return hasattr(os, "fork")
 
 
 def _entry(item: Rendered, plan: WritePlan, dry_run: bool) -> dict[str, Any]:
