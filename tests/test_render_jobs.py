@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +97,20 @@ def test_a_hand_edit_in_one_tree_stops_every_process(tmp_path: Path, force: bool
     assert result.returncode == 2, result.stdout + result.stderr
     assert "main.tf" in result.stderr
     assert _tree(tmp_path / "out") == before
+
+
+def test_an_interrupt_stops_every_process_and_the_next_render_repairs(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group: no process is left waiting for a verdict
+    (the command ends), and whatever was half written is finished or undone next time."""
+    names = _project(tmp_path, 12)
+    command = [sys.executable, "-c", "from tfgen.cli import main; main()", "render", "-j", "2",
+               *names]
+    proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert proc.stderr is not None
+    proc.stderr.readline()  # a process is rendering
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.wait(timeout=120)  # not a hang
+    proc.stderr.close()
+    assert _tfgen(tmp_path, "render", *names).returncode == 0
+    assert _tfgen(tmp_path, "render", "--check", *names).returncode == 0

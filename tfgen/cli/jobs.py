@@ -17,6 +17,7 @@ tree is still exactly old or new; tfgen/outdir/output.py).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import pickle
 import traceback
@@ -45,7 +46,10 @@ def run(chunks: Sequence[Sequence[int]], prepare: Callable[[list[int]], Prepared
     children = []
     for chunk in chunks:
         parent_end, child_end = context.Pipe()
-        child = context.Process(target=_child, args=(child_end, list(chunk), prepare))
+        # The child closes the parent's ends it inherited (its own, earlier children's):
+        # a pipe whose other end stays open anywhere never tells a reader it is closed.
+        child = context.Process(target=_child, args=(child_end, [*links, parent_end],
+                                                     list(chunk), prepare))
         child.start()
         child_end.close()
         links.append(parent_end)
@@ -54,7 +58,8 @@ def run(chunks: Sequence[Sequence[int]], prepare: Callable[[list[int]], Prepared
         first = [_receive(link) for link in links]
         failed = [answer for answer in first if answer[0] != "prepared"]
         for link in links:
-            link.send(_STOP if failed else _GO)
+            with contextlib.suppress(OSError):  # a child that died reads no verdict
+                link.send(_STOP if failed else _GO)
         if failed:
             _raise(failed)
         second = [_receive(link) for link in links]
@@ -62,28 +67,52 @@ def run(chunks: Sequence[Sequence[int]], prepare: Callable[[list[int]], Prepared
         if failed:
             _raise(failed)
         return [answer[1] for answer in first]
-    finally:
+    finally:  # closed first: a child still waiting (the parent was interrupted) stops
+        for link in links:
+            link.close()
         for child in children:
             child.join()
 
 
-def _child(link: Connection, chunk: list[int], prepare: Callable[[list[int]], Prepared[Any]]
-           ) -> None:
+def _child(link: Connection, inherited: list[Connection], chunk: list[int],
+           prepare: Callable[[list[int]], Prepared[Any]]) -> None:
     """In the child: prepare, report, wait for the verdict, then commit and report."""
+    for other in inherited:
+        other.close()
     try:
         report, commit = prepare(chunk)
-        link.send(("prepared", report))
+        answer: tuple[str, Any] = ("prepared", report)
     except BaseException as exc:  # every failure goes to the parent, which reports it
-        link.send(_portable(exc))
-        link.recv()
-        return
-    if link.recv() != _GO:
+        answer, commit = _portable(exc), _nothing
+    if not _tell(link, answer) or _verdict(link) != _GO or commit is _nothing:
         return
     try:
         commit()
-        link.send(("committed", None))
+        answer = ("committed", None)
     except BaseException as exc:
-        link.send(_portable(exc))
+        answer = _portable(exc)
+    _tell(link, answer)
+
+
+def _nothing() -> None:
+    """The commit of a child whose prepare failed."""
+
+
+def _tell(link: Connection, answer: tuple[str, Any]) -> bool:
+    """Send to the parent; False when it is gone (interrupted)."""
+    try:
+        link.send(answer)
+    except OSError:
+        return False
+    return True
+
+
+def _verdict(link: Connection) -> str:
+    """The parent's go or stop; stop when the parent is gone."""
+    try:
+        return str(link.recv())
+    except (EOFError, OSError):
+        return _STOP
 
 
 def _receive(link: Connection) -> tuple[str, Any]:
