@@ -31,6 +31,7 @@ first, so bytecode caches exist as they do for an installed tfgen.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -116,16 +117,18 @@ def _run(case: Case, env: dict[str, str]) -> tuple[float, float, float]:
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_stime
 
 
+#: Numbers the fresh copies of every case (two cases may copy the same project).
+_COPIES = itertools.count()
+
+
 def _fresh(case: Case, source: Path) -> Callable[[], None]:
     """Before each run, a new copy of `source`'s blueprints to render into (its `out/` does
     not exist yet). Nothing is deleted between runs: on this machine's disk, creating files
     right after deleting thousands that were just written costs 2-3x the kernel time, and
     no user's fresh render follows that (measured: 100 environments took 3.6 s after
     deleting an old tree and 7.2 s after deleting a just-written one)."""
-    copies = iter(range(1_000_000))
-
     def prepare() -> None:
-        target = source.parent / f"{source.name}-{next(copies)}"
+        target = source.parent / f"{source.name}-{next(_COPIES)}"
         shutil.copytree(source / "blueprints", target / "blueprints")
         case.cwd = target
     return prepare
