@@ -97,7 +97,7 @@ def _progress(message: str) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               metavar="N", help="Render and write in N processes (forked after start-up, "
               "never more than one per blueprint): on 2 CPUs, 100 environments take about "
-              "half the time with -j 2 (README: Performance). Still all or nothing: an "
+              "two thirds of the time with -j 2 (README: Performance). Still all or nothing: an "
               "invalid blueprint or a hand-edited file anywhere stops every process before "
               "any writes. --check and --dry-run run in one process.")
 @FORMAT
