@@ -63,13 +63,26 @@ def termination_as_interrupt() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+#: "No timeout" for `_wait`: long enough never to end a real run.
+_FOREVER = 10.0 ** 9
+
+
+def _wait(proc: subprocess.Popen[str], timeout: float | None = None) -> int:
+    """`proc.wait`, polling. Without a timeout Popen blocks in waitpid, and when the kernel
+    hands Ctrl-C to one of the reader threads instead of the main thread, waitpid is not
+    interrupted: Python runs the handler in the main thread only once waitpid returns,
+    after Terraform finished on its own (a full CI run lost Ctrl-C this way). With a
+    timeout, Popen sleeps at most 50 ms at a time, and the handler runs after that."""
+    return proc.wait(timeout=_FOREVER if timeout is None else timeout)
+
+
 def _interrupt(proc: subprocess.Popen[str]) -> int:
     """Forward SIGINT and wait for Terraform to finish stopping; a second Ctrl-C (or
     SIGTERM/SIGHUP) is forwarded too (Terraform then stops at once, as in a terminal)."""
     proc.send_signal(signal.SIGINT)
     while True:
         try:
-            return proc.wait()
+            return _wait(proc)
         except KeyboardInterrupt:
             proc.send_signal(signal.SIGINT)
 
@@ -179,7 +192,7 @@ class Terraform:
         for reader in readers:
             reader.start()
         try:
-            code = proc.wait(timeout=self.timeout)
+            code = _wait(proc, self.timeout)
         except subprocess.TimeoutExpired as exc:
             proc.terminate()
             try:
