@@ -223,3 +223,28 @@ def test_free_text_fields_refuse_bidi_and_are_bounded(
         result = CliRunner().invoke(main, ["validate", "blueprints/bp.yaml"])
         assert result.exit_code == 2 and needle in result.output, result.output
         assert re.search(r"bp\.yaml:\d+:\d+", result.output)
+
+
+# --- symbolic-link loops a clone can commit: a located error, never "internal error" ------
+
+@pytest.mark.parametrize(("links", "args", "named"), [
+    ({"out": "out"}, ["render"], "out/bp"),  # the default output folder
+    ({"blueprints/loop.yaml": "loop.yaml"}, ["render", "blueprints/loop.yaml"],
+     "blueprints/loop.yaml"),
+    ({"blueprints/loop.yaml": "loop.yaml"}, ["validate", "blueprints/loop.yaml"],
+     "blueprints/loop.yaml"),
+    ({"blueprints/base.yaml": "base.yaml"}, ["render", "blueprints/child.yaml"], "base.yaml"),
+])
+def test_a_link_loop_is_a_located_input_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, links: dict[str, str],
+        args: list[str], named: str) -> None:
+    # Python 3.11's Path.resolve() raises RuntimeError on a loop: tfgen said "internal
+    # error: RuntimeError: Symlink loop from ..." for each of these before tfgen/paths.py.
+    clone = _cloned(tmp_path, example_data(), links=links,
+                    extra={"blueprints/child.yaml": "extends: base.yaml\n"})
+    monkeypatch.chdir(clone)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.output
+    assert "loop" in result.output and named in result.output, result.output
+    assert not any(p.name.endswith(".tf") for p in clone.rglob("*") if not p.is_symlink())

@@ -123,7 +123,7 @@ LAYERS = ("blueprint", "render", "outdir", "review", "deploy", "cli")
 #: Top-level modules: shared by every layer (rank 0), or the façade over blueprint and
 #: render that outdir and above call (tfgen.project: `tfgen affected` imports it by name
 #: from any revision, so it keeps its path).
-TOP = {"tfgen": 0.0, "tfgen.errors": 0.0, "tfgen.project": 2.5}
+TOP = {"tfgen": 0.0, "tfgen.errors": 0.0, "tfgen.paths": 0.0, "tfgen.project": 2.5}
 
 
 def _dotted(*parts: str) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tfgen.errors import InputError
+from tfgen.paths import real, shown
 
 if TYPE_CHECKING:  # loaded by render_blueprint: the path helpers here must stay cheap
     from tfgen.blueprint.loader import Document
@@ -42,7 +43,7 @@ class Rendered:
 
 def project_root(path: Path) -> Path | None:
     """The directory holding the `blueprints/` folder that contains `path`, if any."""
-    for parent in path.resolve().parents:
+    for parent in real(path).parents:
         if parent.name == BLUEPRINTS:
             return parent.parent
     return None
@@ -53,7 +54,7 @@ def source_name(path: Path) -> str:
     root = project_root(path)
     if root is None:
         return path.name
-    return path.resolve().relative_to(root).as_posix()
+    return real(path).relative_to(root).as_posix()
 
 
 def default_out_dir(path: Path) -> Path:
@@ -61,7 +62,7 @@ def default_out_dir(path: Path) -> Path:
     root = project_root(path)
     if root is None:
         return Path(OUT) / path.stem
-    relative = path.resolve().relative_to(root / BLUEPRINTS)
+    relative = real(path).relative_to(root / BLUEPRINTS)
     return root / OUT / relative.with_suffix("")
 
 
@@ -92,7 +93,7 @@ def render_blueprint(path: Path, *, stage: str | Stage | None = None,
     from tfgen.render.whatif import local_copy, what_if
 
     source = source_name(path)
-    blueprint, document = load_blueprint(path, stage, display=_display(path))
+    blueprint, document = load_blueprint(path, stage, display=shown(path))
     own_out = default_out_dir(path)
     guard = what_if(document, blueprint, own_out=own_out, out_dir=out_dir) \
         if guard_what_if else None
@@ -102,11 +103,3 @@ def render_blueprint(path: Path, *, stage: str | Stage | None = None,
     files = render(context)
     return Rendered(path, source, out_dir or own_out, blueprint, document, context, files,
                     guard)
-
-
-def _display(path: Path) -> str:
-    """The path as the user would type it: relative to the working directory if inside."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)

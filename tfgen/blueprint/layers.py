@@ -26,6 +26,7 @@ from typing import Any
 from tfgen.blueprint import inputs
 from tfgen.blueprint.loader import Document, Mark, PathKey, read_document
 from tfgen.errors import BlueprintInvalid
+from tfgen.paths import real
 
 EXTENDS = "extends"
 #: A chain longer than this is a mistake, not a design.
@@ -38,7 +39,7 @@ def load_chain(path: Path, display: str | None = None) -> list[Document]:
     seen: list[Path] = []
     current, shown = path, display or str(path)
     while True:
-        resolved = current.resolve()
+        resolved = real(current)
         inputs.note(current)  # a render's input (tfgen/outdir/render_index.py)
         doc = read_document(current, shown)
         seen.append(resolved)
@@ -51,7 +52,7 @@ def load_chain(path: Path, display: str | None = None) -> list[Document]:
                                                 "blueprint, relative to this file")])
         base = current.parent / target
         base_shown = _display(shown, target)
-        if base.resolve() in seen:
+        if real(base) in seen:
             names = [d.file for d in chain] + [base_shown]
             raise BlueprintInvalid([doc.problem((EXTENDS,), "extends cycle: "
                                                 + " -> ".join(names), key=True)])

@@ -15,6 +15,7 @@ import stat
 from pathlib import Path
 
 from tfgen.blueprint import inputs
+from tfgen.paths import real
 
 #: What an EC2 launch template accepts, before base64 (16 KiB).
 MAX_USER_DATA = 16 * 1024
@@ -23,7 +24,7 @@ BLUEPRINTS = "blueprints"
 
 def project_of(base_dir: Path) -> Path:
     """The project holding `base_dir`: the parent of its `blueprints/` folder, else itself."""
-    resolved = base_dir.resolve()
+    resolved = real(base_dir)
     for parent in (resolved, *resolved.parents):
         if parent.name == BLUEPRINTS:
             return parent.parent

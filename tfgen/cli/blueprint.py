@@ -16,6 +16,7 @@ import click
 from tfgen.blueprint.validate import load_blueprint
 from tfgen.outdir.outdir import check_out_dir
 from tfgen.outdir.output import apply_write, plan_write
+from tfgen.paths import shown
 from tfgen.project import default_out_dir, source_name
 from tfgen.render.state_backend import bootstrap_out_dir, render_bootstrap
 from tfgen.review.explain import Entry
@@ -47,7 +48,7 @@ def explain(blueprint: str, field: str | None, fmt: str) -> None:
       tfgen explain blueprints/envs/dev.yaml            # everything, defaults marked
     """
     path = Path(blueprint)
-    entries = explain_fields(path, field, display=_display(path))
+    entries = explain_fields(path, field, display=shown(path))
     if fmt == "json":
         click.echo(json.dumps({"blueprint": blueprint, "fields": [_entry_json(e)
                                                                   for e in entries]},
@@ -62,13 +63,6 @@ def explain(blueprint: str, field: str | None, fmt: str) -> None:
             click.echo(f"{'':{width}}    overrides {_show(value)} from {origin}")
 
 
-def _display(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
 @click.command("bootstrap-state")
 @click.argument("blueprint", type=click.Path(dir_okay=False, exists=True))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
@@ -81,7 +75,7 @@ def bootstrap_state(blueprint: str, out_dir: str | None, force: bool) -> None:
     apply` in it once, before the first `tfgen plan`.
     """
     path = Path(blueprint)
-    bp, _ = load_blueprint(path, display=_display(path))
+    bp, _ = load_blueprint(path, display=shown(path))
     target = Path(out_dir) if out_dir else None
     if target is None and bp.backend is not None:
         target = bootstrap_out_dir(default_out_dir(path), bp)

@@ -29,6 +29,7 @@ from tfgen.outdir.output import (
     plan_write,
     refused,
 )
+from tfgen.paths import shown
 from tfgen.project import (
     Rendered,
     default_out_dir,
@@ -61,14 +62,6 @@ def _echo_json(data: Any) -> None:
 
 def _blueprints(paths: Sequence[str]) -> list[Path]:
     return [Path(p) for p in paths] if paths else discover(Path.cwd())
-
-
-def _show(path: Path) -> str:
-    """A path as the user would type it: relative to the working directory when inside."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _progress(message: str) -> None:
@@ -163,7 +156,7 @@ def render(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
         if check:
             differing = check_tree(item.out_dir, item.files)
             stale = stale or bool(differing)
-            report.append({"blueprint": item.source, "out": _show(item.out_dir),
+            report.append({"blueprint": item.source, "out": shown(item.out_dir),
                            "up_to_date": not differing, "differing": differing})
             diffs.append(_diffs(item, differing) if show_diff else [])
             continue
@@ -202,7 +195,7 @@ def _can_fork() -> bool:
 
 def _entry(item: Rendered, plan: WritePlan, dry_run: bool) -> dict[str, Any]:
     """One tree's line of the report (text or JSON)."""
-    return {"blueprint": item.source, "out": _show(item.out_dir),
+    return {"blueprint": item.source, "out": shown(item.out_dir),
             "stage": item.context.stage.value, "created": plan.create,
             "updated": plan.update, "removed": plan.delete,
             "unchanged": len(plan.unchanged), "written": not dry_run,
@@ -237,7 +230,7 @@ def _stdout_is_terminal() -> bool:
 
 
 def _diffs(item: Rendered, relpaths: list[str]) -> list[textdiff.FileDiff]:
-    return textdiff.tree_diff(item.out_dir, _show(item.out_dir), item.files, relpaths)
+    return textdiff.tree_diff(item.out_dir, shown(item.out_dir), item.files, relpaths)
 
 
 def _diff_style(line: str) -> dict[str, Any]:
@@ -274,7 +267,7 @@ def _print_diffs(found: list[textdiff.FileDiff], limit: int) -> None:
 
 def _target(path: Path, out_dir: Path | None) -> Path:
     """The default directory as the user would type it, so messages show it so."""
-    return out_dir or Path(_show(default_out_dir(path)))
+    return out_dir or Path(shown(default_out_dir(path)))
 
 
 def _index_key(path: Path, stage: str | None, out_dir: Path | None) -> tuple[Path, str]:
@@ -297,7 +290,7 @@ def _indexer(items: dict[Path, tuple[Rendered, str, list[inputs.Input]]]
 
 def _kept_entry(path: Path, target: Path, summary: render_index.Summary) -> dict[str, Any]:
     """The report of a tree left as it was, shaped like a rendered one's."""
-    return {"blueprint": source_name(path), "out": _show(target), "stage": summary.stage,
+    return {"blueprint": source_name(path), "out": shown(target), "stage": summary.stage,
             "created": [], "updated": [], "removed": [], "unchanged": summary.files,
             "written": True, "conflicts": [], "interrupted_write_finished": False,
             "what_if": summary.what_if}
@@ -314,7 +307,7 @@ def _render_all(paths: list[Path], stage: str | None, out_dir: Path | None,
     problems = []
     for path in paths:
         if len(paths) > 1 if progress is None else progress:
-            _progress(f"rendering {_show(path)}")
+            _progress(f"rendering {shown(path)}")
         try:
             with inputs.recording() as found:
                 rendered.append(render_blueprint(path, stage=stage,

@@ -14,8 +14,11 @@ absolute, relative, or outside the project. What protects the user instead:
 
 from __future__ import annotations
 
+import errno
+import stat
 from pathlib import Path
 
+from tfgen import paths
 from tfgen.errors import InputError
 from tfgen.outdir.outguard import STATE_DIR
 from tfgen.outdir.output import MANIFEST
@@ -48,10 +51,10 @@ def check_out_dir(out_dir: Path, *, given: bool, roots: tuple[Path, ...],
 
 def _stay_inside(out_dir: Path, roots: tuple[Path, ...]) -> None:
     """The default output must not be redirected by a committed symlink (e.g. `out -> ~`)."""
-    resolved = out_dir.resolve()
-    if any(resolved.is_relative_to(r.resolve()) for r in roots):
+    resolved = paths.real(out_dir)
+    if any(resolved.is_relative_to(paths.real(r)) for r in roots):
         return
-    where = " or ".join(dict.fromkeys(str(r.resolve()) for r in roots))
+    where = " or ".join(dict.fromkeys(str(paths.real(r)) for r in roots))
     raise InputError(f"output directory {out_dir.as_posix()} leads through a symbolic link "
                      f"to {resolved}, outside {where} — remove the link, or name the "
                      "directory you mean with --out")
@@ -75,20 +78,43 @@ def refuse_foreign(out_dir: Path, shown: str, remedy: str = FORCE_REMEDY) -> Non
 def require_directory(out_dir: Path, shown: str) -> None:
     """Raise InputError when `out_dir`, or a parent of it, exists as something else."""
     for path in (out_dir, *out_dir.parents):
-        if path.is_dir():
+        kind = _kind(path)
+        if kind == "directory":
             return
-        if path.exists() or path.is_symlink():
-            what = "is a file" if path.is_file() else "exists and is not a directory"
+        if kind is not None:
             if path == out_dir:
-                raise InputError(f"{shown}: the output path {what}; the root module needs a "
+                raise InputError(f"{shown}: the output path {kind}; the root module needs a "
                                  "directory — move the file away or choose another --out")
             raise InputError(f"{shown}: cannot create the output directory because "
-                             f"{_relative(path)} {what} — move it away or choose another "
+                             f"{paths.shown(path)} {kind} — move it away or choose another "
                              "--out")
 
 
-def _relative(path: Path) -> str:
+#: What stat says when nothing usable is at a path: missing, under a file, or a link loop.
+_NOT_THERE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)
+
+
+def _kind(path: Path) -> str | None:
+    """"directory", what else is there ("is a file", …), or None when nothing is.
+
+    Decided from one stat (a second only for a dangling link): another tfgen rendering
+    the same tree may create the folder at any moment, and a check made of several calls
+    once saw "not a directory" and then "exists" and refused a folder that was fine.
+    """
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno not in _NOT_THERE:
+            return f"cannot be examined ({exc.strerror})"  # e.g. a folder we may not enter
+        try:
+            mode = path.lstat().st_mode
+        except OSError as again:
+            if again.errno in _NOT_THERE:
+                return None  # (a link loop above it: said when the loop itself is looked at)
+            return f"cannot be examined ({again.strerror})"
+        if stat.S_ISLNK(mode):
+            return "is a symbolic link that leads nowhere (or in a loop)"
+        # not a link, so lstat saw what stat would have: it appeared between the calls
+    if stat.S_ISDIR(mode):
+        return "directory"
+    return "is a file" if stat.S_ISREG(mode) else "exists and is not a directory"

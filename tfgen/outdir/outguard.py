@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tfgen.errors import OutputConflict
+from tfgen.paths import real
 
 STATE_DIR = ".tfgen"
 #: tfgen's folders inside an output tree; each must be a real directory when present.
@@ -218,7 +219,7 @@ def output_lock(directory: Path) -> Iterator[None]:
     clone could plant as a symlink. A second tfgen waits up to TFGEN_LOCK_WAIT seconds
     (default 5), then gives up with a clear message.
     """
-    key = directory.resolve()
+    key = real(directory)
     if key in _held:
         yield
         return

@@ -45,6 +45,7 @@ from tfgen.blueprint import inputs
 from tfgen.outdir import outguard
 from tfgen.outdir.output_plan import MANIFEST, STATE_DIR, TXN, Seen
 from tfgen.outdir.override_file import OVERRIDE_FILE
+from tfgen.paths import real
 
 INDEX = f"{STATE_DIR}/index.json"
 INDEX_VERSION = 1
@@ -147,8 +148,8 @@ def render_key(blueprint: Path, *, source: str, out_dir: Path, own_out: Path,
                out_given: bool, stage: str | None) -> str:
     """Everything besides the input files that decides what a render writes."""
     return hashlib.sha256(json.dumps({
-        "tool": tool_stamp(), "today": today(), "blueprint": str(blueprint.resolve()),
-        "source": source, "out": str(out_dir.resolve()), "own_out": str(own_out.resolve()),
+        "tool": tool_stamp(), "today": today(), "blueprint": str(real(blueprint)),
+        "source": source, "out": str(real(out_dir)), "own_out": str(real(own_out)),
         "out_given": out_given, "stage": stage}, sort_keys=True).encode()).hexdigest()
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from tfgen.blueprint.loader import Document
 from tfgen.blueprint.model import Blueprint
 from tfgen.blueprint.stages import Stage, parse_stage
+from tfgen.paths import real, shown
 from tfgen.render import state_backend
 
 
@@ -46,7 +47,7 @@ class WhatIf:
                        f"{self.own_stage.value}")
         if self.out_dir is not None:
             why.append(f"--out {self.out_dir.as_posix()}, its own output is "
-                       f"{_shown(self.own_out)}")
+                       f"{shown(self.own_out)}")
         state = (f"state is local here; the blueprint's remote state {self.remote_state} "
                  "is not used" if self.remote_state else "state is local")
         return f"what-if render ({'; '.join(why)}): {state}"
@@ -70,7 +71,7 @@ def what_if(document: Document, blueprint: Blueprint, *, own_out: Path,
     own = own_stage(document)
     stage = blueprint.stage if blueprint.stage != own else None
     elsewhere = out_dir if out_dir is not None and \
-        out_dir.resolve() != own_out.resolve() else None
+        real(out_dir) != real(own_out) else None
     if stage is None and elsewhere is None:
         return None
     settings = state_backend.backend_settings(blueprint)
@@ -81,10 +82,3 @@ def what_if(document: Document, blueprint: Blueprint, *, own_out: Path,
 def local_copy(blueprint: Blueprint) -> Blueprint:
     """The blueprint without its remote state: what a what-if render is made from."""
     return blueprint.model_copy(update={"backend": None})
-
-
-def _shown(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()

@@ -1,0 +1,38 @@
+"""Paths from untrusted places (blueprints, a clone's `out/`) resolved without crashing.
+
+Python 3.11's `Path.resolve()` raises RuntimeError on a symbolic-link loop (`out -> out`,
+a blueprint linked to itself), which a hostile clone can commit; tfgen then said
+"internal error". Every path a blueprint or the repository chose is resolved here, and a
+loop becomes a located input error.
+"""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+from tfgen.errors import InputError
+
+
+def real(path: Path) -> Path:
+    """`path.resolve()`; a link loop on the way is the input's error, said with its path."""
+    try:
+        return path.resolve()
+    except RuntimeError:  # Python < 3.13: "Symlink loop from ..."
+        pass
+    except OSError as exc:  # Python >= 3.13 raises ELOOP instead
+        if exc.errno != errno.ELOOP:
+            raise
+    raise InputError(f"{path.as_posix()}: a symbolic link on this path leads in a loop — "
+                     "remove or fix the link")
+
+
+def shown(path: Path) -> str:
+    """The path as the user would type it: relative to the working directory when inside.
+
+    Only for messages, so it never raises: a path that cannot be resolved is shown as given.
+    """
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, RuntimeError, OSError):
+        return path.as_posix()
