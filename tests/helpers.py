@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -26,3 +27,14 @@ def write_blueprint(tmp: Path, data: dict[str, Any] | str, name: str = "bp.yaml"
     text = data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def interruptible() -> None:
+    """`preexec_fn` for a tfgen process a test will send Ctrl-C: SIGINT at its default.
+
+    A shell starts a background job (`make test &`) with SIGINT ignored; the tests' worker
+    and every process it starts inherit that, and Python then installs no SIGINT handler,
+    so the signal does nothing. That is right for tfgen (a background job keeps ignoring
+    Ctrl-C), but a test of Ctrl-C must start it as a terminal would.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

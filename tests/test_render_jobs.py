@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import example_data, write_blueprint
+from tests.helpers import example_data, interruptible, write_blueprint
 
 STAGES = ("aws", "multi-az", "static-web", "cdn")
 
@@ -106,11 +106,13 @@ def test_an_interrupt_stops_every_process_and_the_next_render_repairs(tmp_path: 
     command = [sys.executable, "-c", "from tfgen.cli import main; main()", "render", "-j", "2",
                *names]
     proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=interruptible)
     assert proc.stderr is not None
     proc.stderr.readline()  # a process is rendering
     os.killpg(proc.pid, signal.SIGINT)
-    proc.wait(timeout=120)  # not a hang
+    assert proc.wait(timeout=120) != 0  # not a hang, and not a render left to finish
+    assert "Aborted" in proc.stderr.read()
     proc.stderr.close()
     assert _tfgen(tmp_path, "render", *names).returncode == 0
     assert _tfgen(tmp_path, "render", "--check", *names).returncode == 0

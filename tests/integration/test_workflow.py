@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import REPO, interruptible
 from tests.integration.harness import MOTO_ACCESS_KEY, MOTO_SECRET_KEY, prepare_workdir
 from tfgen.deploy.terraform import Terraform
 from tfgen.deploy.terraform_env import TerraformEnv
@@ -333,7 +333,8 @@ def test_ctrl_c_is_forwarded_and_terraform_stops_gracefully(tmp_path: Path) -> N
     env = _fake(tmp_path, "slow")
     args = _planned_dev(tmp_path, env)
     proc = subprocess.Popen([*CLI, "apply", *args, "--auto-approve"], env=env, cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=interruptible)  # three runs from `&` lost it
     assert proc.stdout is not None
     for line in proc.stdout:
         if line.startswith("applying"):

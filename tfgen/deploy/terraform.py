@@ -50,12 +50,15 @@ def termination_as_interrupt() -> Iterator[None]:
 
     So `finally` blocks run (the emulator override is removed) and a running Terraform
     is stopped gracefully instead of dying later of SIGPIPE mid-apply. Only the main
-    thread can install handlers; elsewhere this does nothing.
+    thread can install handlers; elsewhere this does nothing. A signal tfgen was started
+    with ignored stays ignored: `nohup tfgen apply` must survive the hangup it asked to
+    survive (the convention shells keep for traps, and Python keeps for SIGINT).
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {sig: signal.signal(sig, _raise_terminated) for sig in TERMINATING}
+    previous = {sig: signal.signal(sig, _raise_terminated) for sig in TERMINATING
+                if signal.getsignal(sig) is not signal.SIG_IGN}
     try:
         yield
     finally:
