@@ -22,6 +22,7 @@ from tfgen.deploy.moto_gaps import MOTO_ACCESS_KEY as MOTO_ACCESS_KEY  # re-expo
 from tfgen.deploy.moto_gaps import MOTO_SECRET_KEY as MOTO_SECRET_KEY
 from tfgen.deploy.terraform import Terraform
 from tfgen.deploy.terraform_env import TerraformEnv
+from tfgen.errors import TerraformFailed
 
 OVERRIDE_FILE = "zz_moto_override.tf"
 
@@ -221,8 +222,30 @@ def applied(
         yield result
     finally:
         with _timed(t, "destroy"):
-            tf.destroy(auto_approve=True, vars=variables)
+            destroy(tf, variables)
         result.state_after_destroy = tf.show_json()
+
+
+#: What moto answers when asked to revoke a rule it no longer has, by id. AWS answers
+#: InvalidSecurityGroupRuleId.NotFound there, which the provider's delete of
+#: aws_vpc_security_group_ingress_rule takes as "already gone"; moto's InvalidPermission
+#: is not, so a rule moto dropped on its own (its revoke rewrites the group's rule list
+#: without a lock while Terraform deletes several in parallel, or an SDK retry of a revoke
+#: that had succeeded under load) fails the destroy. Seen once in a full run.
+_MOTO_RULE_GONE = "InvalidPermission.NotFound"
+
+
+def destroy(tf: Terraform, variables: Mapping[str, str] | None = None) -> None:
+    """`terraform destroy`, once more when moto lost a security-group rule (see above).
+
+    The second destroy must succeed and leave nothing; any other failure is raised.
+    """
+    try:
+        tf.destroy(auto_approve=True, vars=variables)
+    except TerraformFailed as exc:
+        if _MOTO_RULE_GONE not in str(exc):
+            raise
+        tf.destroy(auto_approve=True, vars=variables)
 
 
 def apply_and_destroy(

@@ -48,7 +48,7 @@ from typing import Any
 import hcl2
 import pytest
 
-from tests.integration.harness import prepare_workdir, state_resources
+from tests.integration.harness import destroy, prepare_workdir, state_resources
 from tests.integration.readback import (
     MotoProcess,
     by_type,
@@ -148,7 +148,7 @@ def run_stack(variant: str, tmp: Path, binary: Path, env: TerraformEnv) -> Outco
             outcome.state = tf.show_json()
             outcome.moto = moto_snapshot(moto.endpoint, bp.region)
         with _timed(outcome, "destroy"):
-            tf.destroy(auto_approve=True, vars=NO_PROTECTION)
+            destroy(tf, NO_PROTECTION)
         applied = False
         outcome.state_after_destroy = tf.show_json()
         outcome.moto_after_destroy = leftovers(moto.endpoint, bp.region)
@@ -156,7 +156,7 @@ def run_stack(variant: str, tmp: Path, binary: Path, env: TerraformEnv) -> Outco
         outcome.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
         if applied and tf is not None:
             try:
-                tf.destroy(auto_approve=True, vars=NO_PROTECTION)
+                destroy(tf, NO_PROTECTION)
             except Exception as again:
                 outcome.error += f"\n(destroy after the failure also failed: {again})"
     finally:
