@@ -150,6 +150,23 @@ def test_protected_paths_are_refused_at_the_one_place_that_writes(tmp_path: Path
             safe_target(tmp_path, relpath)
 
 
+@pytest.mark.parametrize("state", ["absent", "empty"])
+def test_a_new_tree_still_refuses_bad_names(tmp_path: Path, state: str) -> None:
+    # plan_write skips reading a missing or empty folder (every file is new), but not
+    # the name checks: a rendered name leaving the tree or naming Terraform's state.
+    from tfgen.errors import OutputConflict
+    from tfgen.outdir.output import plan_write
+    out = tmp_path / "out"
+    if state == "empty":
+        out.mkdir()
+    for relpath, said in (("../x.tf", "outside the output directory"),
+                          ("terraform.tfstate", "never written or deleted")):
+        with pytest.raises(OutputConflict, match=said):
+            plan_write(out, {"main.tf": "# a\n", relpath: "x"})
+    plan = plan_write(out, {"main.tf": "# a\n", "modules/n/main.tf": "# n\n"})
+    assert plan.create == ["main.tf", "modules/n/main.tf"] and not plan.conflicts
+
+
 def test_own_write_journal_is_still_rolled_forward(tmp_path: Path) -> None:
     """The MAC does not break crash recovery: a journal this machine wrote is finished."""
     from tfgen.outdir import output

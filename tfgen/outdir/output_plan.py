@@ -143,10 +143,7 @@ def safe_target(directory: Path, relpath: str, checked: set[str] | None = None) 
 def safe_name(directory: Path, relpath: str, checked: set[str] | None = None) -> str:
     """`safe_target` as a string: the write loops run it for every file, and building
     a Path per file was a tenth of writing 100 trees (issue 13)."""
-    parts = [part for part in relpath.split("/") if part not in ("", ".")]
-    if not parts or relpath.startswith("/") or ".." in parts:
-        raise OutputConflict(f"refusing to write '{relpath}': outside the output directory")
-    outguard.refuse_protected(relpath, "write or delete")
+    parts = check_name(relpath)
     base = current = os.fspath(directory)
     for depth, part in enumerate(parts[:-1]):
         current = f"{current}/{part}"
@@ -160,6 +157,16 @@ def safe_name(directory: Path, relpath: str, checked: set[str] | None = None) ->
                                  "link and could lead outside the output directory — "
                                  "replace it with a real directory")
     return f"{base}/{'/'.join(parts)}"
+
+
+def check_name(relpath: str) -> list[str]:
+    """The parts of a relative file name; OutputConflict when it leaves the tree or names
+    a file tfgen never writes (Terraform's state). Strings only: nothing is looked at."""
+    parts = [part for part in relpath.split("/") if part not in ("", ".")]
+    if not parts or relpath.startswith("/") or ".." in parts:
+        raise OutputConflict(f"refusing to write '{relpath}': outside the output directory")
+    outguard.refuse_protected(relpath, "write or delete")
+    return parts
 
 
 def exists(name: str) -> bool:
@@ -259,6 +266,13 @@ def plan_write(directory: Path, files: dict[str, str]) -> WritePlan:
     if directory.is_symlink():
         raise OutputConflict(f"{directory} is a symbolic link; tfgen writes only into real "
                              "directories — point --out at the target instead")
+    if _empty(directory):
+        # A new tree: nothing to read, compare or delete, every file is created (the names
+        # are still checked). Two plans per tree read 11,100 missing files for 100 new
+        # environments before this (issue 13). Under the lock the empty folder is re-seen.
+        for relpath in files:
+            check_name(relpath)
+        return WritePlan(directory, files, create=list(files))
     outguard.check_state_dirs(directory)
     pending = read_journal(directory)
     plan = WritePlan(directory, files, pending=pending is not None)
@@ -308,6 +322,17 @@ def plan_write(directory: Path, files: dict[str, str]) -> WritePlan:
             continue
         plan.delete.append(relpath)
     return plan
+
+
+def _empty(directory: Path) -> bool:
+    """Whether `directory` is missing or holds nothing at all (one scandir, no lstat)."""
+    try:
+        with os.scandir(directory) as entries:
+            return next(entries, None) is None
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # something else is there: the full plan says what
 
 
 def unchanged_since(plan: WritePlan) -> bool:
