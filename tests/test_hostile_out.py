@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,53 @@ def test_force_keeps_a_user_file_at_a_generated_path(
     assert code != 0 and "not written by tfgen: outputs.tf" in output
     assert "--force never overwrites it" in output
     assert (clone / OUT / "outputs.tf").read_text() == "# my own outputs\n"
+
+
+# --- odd objects a copied tree can hold (found by planting each kind at each path) ---------
+
+def _tfgen(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A real process with a deadline: a read that blocks on a FIFO fails here, not hangs."""
+    env = {**os.environ, "TFGEN_TERRAFORM": "/bin/false", "NO_COLOR": "1"}
+    return subprocess.run([sys.executable, "-c", "from tfgen.cli import run; run()", *args],
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_a_file_where_a_module_folder_goes_is_named(tmp_path: Path) -> None:
+    # A clone can commit a file called `modules`; the render crashed on NotADirectoryError.
+    origin = _origin(tmp_path)
+    shutil.rmtree(origin / OUT / "modules")
+    (origin / OUT / "modules").write_text("not a folder\n")
+    clone = _clone(tmp_path, origin)
+    for args in (["render"], ["render", "--check"], ["render", "--dry-run"]):
+        done = _tfgen(clone, *args)
+        assert done.returncode == 2, done.stderr
+        assert "modules is not a directory" in done.stderr and "internal" not in done.stderr
+    assert (clone / OUT / "modules").read_text() == "not a folder\n"
+
+
+@pytest.mark.parametrize("place", [".tfgen-manifest.json", ".tfgen/plan/plan.json",
+                                   ".tfgen/plan"])
+def test_a_fifo_in_the_output_tree_neither_hangs_nor_crashes(
+        tmp_path: Path, place: str) -> None:
+    # A tree copied with its special files (a tarball, not git) had tfgen hang reading the
+    # manifest, and `apply` crash or hang on the saved plan's record.
+    origin = _origin(tmp_path)
+    fifo = origin / OUT / place
+    fifo.parent.mkdir(parents=True, exist_ok=True)
+    fifo.unlink(missing_ok=True)
+    os.mkfifo(fifo)
+    done = _tfgen(origin, "render") if place.endswith("manifest.json") else \
+        _tfgen(origin, "apply", "blueprints/shopping-mall.yaml", "--auto-approve")
+    assert done.returncode == 2, done.stderr
+    assert "internal" not in done.stderr and place in done.stderr, done.stderr
+
+
+def test_a_users_own_tf_file_of_any_kind_does_not_crash_plan(tmp_path: Path) -> None:
+    # Extra .tf files are the user's (render leaves them); plan read every one as text,
+    # and a link loop or a folder named x.tf was an internal error.
+    origin = _origin(tmp_path)
+    (origin / OUT / "loop.tf").symlink_to("loop.tf")
+    (origin / OUT / "folder.tf").mkdir()
+    done = _tfgen(origin, "plan", "blueprints/shopping-mall.yaml")
+    assert "internal" not in done.stderr, done.stderr
+    assert "terraform init failed" in done.stderr  # it got as far as running Terraform

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from tfgen.errors import OutputConflict, StalePlan
+from tfgen.outdir.outguard import check_state_dirs
 from tfgen.outdir.output import read_manifest
-from tfgen.outdir.output_plan import drift
+from tfgen.outdir.output_plan import NOT_REGULAR, drift, on_disk
 from tfgen.outdir.override_file import OVERRIDE_FILE
 from tfgen.review.plan_json import read_plan
 
@@ -90,12 +91,15 @@ def plan_paths(out_dir: Path) -> tuple[Path, Path]:
 
 def read_record(out_dir: Path) -> PlanRecord | None:
     """The record of the saved plan in `out_dir`, if there is one."""
+    check_state_dirs(out_dir)  # `.tfgen` or `.tfgen/plan` a link or a file: said, not a crash
     _, record_path = plan_paths(out_dir)
-    try:
-        data = json.loads(record_path.read_text(encoding="utf-8"))
-        return PlanRecord(**data)
-    except FileNotFoundError:
+    text = on_disk(record_path)  # never through a link, never blocked by a FIFO
+    if text is None:
         return None
+    try:
+        if text == NOT_REGULAR:
+            raise ValueError("not a regular file")
+        return PlanRecord(**json.loads(text))
     except (ValueError, TypeError) as exc:
         raise StalePlan(f"{record_path}: unreadable plan record ({exc}); run `tfgen plan` "
                         "again") from None

@@ -19,6 +19,7 @@ from tfgen.deploy import emulator
 from tfgen.deploy.terraform import LineCallback, Terraform
 from tfgen.deploy.terraform_env import TerraformEnv, find_terraform
 from tfgen.errors import ApplyFailed, TerraformFailed
+from tfgen.outdir.output_plan import NOT_REGULAR, on_disk
 from tfgen.outdir.override_file import OVERRIDE_FILE
 
 LOCK_MESSAGE = "Error acquiring the state lock"
@@ -85,9 +86,13 @@ def failure(exc: TerraformFailed, out_dir: Path, what: str, shown: bool = False)
 @contextmanager
 def emulated(out_dir: Path, runner: Runner, backend: dict[str, Any]) -> Iterator[None]:
     """Within the block, the emulator override (if any) points AWS at `runner.emulator`."""
-    files = {p.relative_to(out_dir).as_posix(): p.read_text(encoding="utf-8")
-             for p in sorted(out_dir.rglob("*.tf")) if ".terraform" not in p.parts
-             and p.name != OVERRIDE_FILE}
+    files: dict[str, str] = {}
+    if runner.emulator is not None:  # which services and aliases the override must cover
+        for p in sorted(out_dir.rglob("*.tf")):
+            text = on_disk(p)  # a user's own .tf may be anything: a link, a FIFO, a folder
+            if ".terraform" not in p.parts and p.name != OVERRIDE_FILE \
+                    and text is not None and text != NOT_REGULAR:
+                files[p.relative_to(out_dir).as_posix()] = text
     with emulator.override(out_dir, runner.emulator, files, backend) as path:
         if path is not None:
             runner.progress(f"emulator: {path.name} points AWS at {runner.emulator} "

@@ -93,9 +93,9 @@ def read_manifest(directory: Path) -> dict[str, str]:
 
 def _read_json_files(path: Path) -> dict[str, str]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
+        data = json.loads(_bookkeeping(path) or "null")
+        if data is None:
+            return {}
     except (OSError, ValueError) as exc:
         raise OutputConflict(f"{path}: unreadable manifest ({exc}) — delete it only if you "
                              "are sure nothing in the directory was edited by hand") from None
@@ -103,13 +103,22 @@ def _read_json_files(path: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in files.items()}
 
 
+def _bookkeeping(path: Path) -> str | None:
+    """One of tfgen's own JSON files, read as `on_disk` reads (a FIFO planted in a copied
+    tree hung `tfgen render` on the manifest); None when absent, OSError when not a file."""
+    text = on_disk(path)
+    if text == NOT_REGULAR:
+        raise OSError(errno.EINVAL, "not a regular file")
+    return text
+
+
 def read_journal(directory: Path) -> Journal | None:
     """The committed but unfinished write in `directory`, if a crash left one."""
     path = directory / TXN / JOURNAL
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
+        data = json.loads(_bookkeeping(path) or "null")
+        if data is None:
+            return None
     except (OSError, ValueError) as exc:
         raise OutputConflict(f"{path}: unreadable write journal ({exc}) — it is written "
                              "atomically, so something else changed it; delete "
@@ -151,11 +160,17 @@ def safe_name(directory: Path, relpath: str, checked: set[str] | None = None) ->
             if current in checked:
                 continue
             checked.add(current)
-        if _is_link(current):
+        kind = _folder_kind(current)
+        if kind == "link":
             link = directory.joinpath(*parts[:depth + 1])
             raise OutputConflict(f"refusing to write '{relpath}': {link} is a symbolic "
                                  "link and could lead outside the output directory — "
                                  "replace it with a real directory")
+        if kind == "other":
+            where = directory.joinpath(*parts[:depth + 1])
+            raise OutputConflict(f"refusing to write '{relpath}': {where} is not a directory "
+                                 "and tfgen needs a folder there — move it away and run "
+                                 "again. Nothing was written.")
     return f"{base}/{'/'.join(parts)}"
 
 
@@ -180,14 +195,18 @@ def exists(name: str) -> bool:
     return True
 
 
-def _is_link(path: str) -> bool:
-    """lstat on a string: `Path.is_symlink` built a Path per folder of every file."""
+def _folder_kind(path: str) -> str | None:
+    """None for a real folder or nothing at all, else "link" or "other" (a file, a FIFO).
+    One lstat on a string: `Path.is_symlink` built a Path per folder of every file."""
     try:
-        return stat.S_ISLNK(os.lstat(path).st_mode)
+        mode = os.lstat(path).st_mode
     except OSError as exc:
         if exc.errno in _ABSENT:
-            return False
+            return None
         raise
+    if stat.S_ISDIR(mode):
+        return None
+    return "link" if stat.S_ISLNK(mode) else "other"
 
 
 #: The errors pathlib's `exists` and `is_symlink` read as "not there".
@@ -212,7 +231,7 @@ def _read_regular(target: Path) -> tuple[str | None, Seen | None]:
     O_NONBLOCK: a FIFO planted in a clone cannot hang the read)."""
     try:
         fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # (a file where a folder would be)
         return None, None
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.EISDIR, errno.ENXIO):
