@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tfgen.errors import InputError
-from tfgen.outdir.outguard import write_private
+from tfgen.outdir.outguard import discard, write_private
 from tfgen.outdir.override_file import OVERRIDE_FILE
 from tfgen.render import hcl
 
@@ -164,7 +164,7 @@ def override(workdir: Path, url: str | None, files: Mapping[str, str],
         try:
             yield path
         finally:
-            path.unlink(missing_ok=True)
+            discard(path)
 
 
 def environment(url: str | None) -> dict[str, str]:

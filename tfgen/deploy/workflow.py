@@ -117,9 +117,9 @@ def plan(blueprint: Path, *, out_dir: Path | None = None, stage: str | None = No
     plan_file.parent.chmod(0o700)  # the plan holds resource attributes: this user only
     # ... and keep it out of version control.
     outguard.write_private(plan_file.parent / ".gitignore", "*\n", mode=0o644)
-    plan_file.unlink(missing_ok=True)
-    record_path.unlink(missing_ok=True)
-    pending.unlink(missing_ok=True)
+    outguard.discard(plan_file)
+    outguard.discard(record_path)
+    outguard.discard(pending)
     tf = terraform_for(out, runner)
     backend = state_backend.backend_settings(rendered.blueprint)
     with emulated(out, runner, backend):
@@ -209,7 +209,7 @@ def apply(blueprint: Path, *, out_dir: Path | None = None, runner: Runner | None
             raise  # Ctrl-C: Terraform stopped gracefully; the caller says so
         except TerraformFailed as exc:
             raise failure(exc, out, "apply", tf.on_line is not None) from None
-    plan_file.unlink(missing_ok=True)  # applied: a plan is good for one apply only
+    outguard.discard(plan_file)  # applied: a plan is good for one apply only
     if promote_snapshot(out, record.fingerprint):
         runner.progress(f"recorded what was applied in {applied_snapshot_path(out)}")
     return record
@@ -258,6 +258,6 @@ def destroy(blueprint: Path, *, out_dir: Path | None = None, stage: str | None =
         except TerraformFailed as exc:
             raise failure(exc, out, "destroy", tf.on_line is not None) from None
     plan_file, _ = plan_paths(out)
-    plan_file.unlink(missing_ok=True)
+    outguard.discard(plan_file)
     # Nothing is deployed any more: the next plan is reviewed against an empty environment.
-    applied_snapshot_path(out).unlink(missing_ok=True)
+    outguard.discard(applied_snapshot_path(out))

@@ -99,6 +99,25 @@ def ensure_state_dir(directory: Path, *, ignore_file: bool = False) -> Path:
     return folder
 
 
+def discard(path: Path) -> None:
+    """Remove one of tfgen's own files (a saved plan, its record, the emulator override).
+
+    Nothing there is fine; a link goes, not what it points at. A folder at that name was
+    not made by tfgen (a copied tree can hold anything): it is named, not crashed on, and
+    never removed with what is inside it.
+    """
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except (IsADirectoryError, PermissionError) as exc:  # (Linux says EISDIR, macOS EPERM)
+        if not path.is_dir() or path.is_symlink():
+            raise
+        raise OutputConflict(f"{path} is a folder where tfgen keeps a file; tfgen does not "
+                             "delete folders it did not make — move it away and run again. "
+                             "Nothing was changed.") from exc
+
+
 def write_private(path: Path, text: str, *, mode: int = 0o600, durable: bool = True) -> None:
     """Write `path` atomically and durably with exactly `mode` (umask-independent; 0600
     by default): the data is fsynced before the rename and the folder after it, as

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tfgen.outdir.outguard import discard
+
 OVERRIDE_FILE = "zz_tfgen_emulator_override.tf"
 
 
@@ -28,6 +30,6 @@ def remove_leftover(workdir: Path) -> str | None:
     path = leftover(workdir)
     if path is None:
         return None
-    path.unlink()
+    discard(path)
     return (f"removed {path}: a leftover emulator override from an interrupted --emulator "
             "run, which would have pointed Terraform at the emulator")
