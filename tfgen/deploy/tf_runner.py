@@ -89,9 +89,10 @@ def emulated(out_dir: Path, runner: Runner, backend: dict[str, Any]) -> Iterator
     files: dict[str, str] = {}
     if runner.emulator is not None:  # which services and aliases the override must cover
         for p in sorted(out_dir.rglob("*.tf")):
+            if ".terraform" in p.parts or p.name == OVERRIDE_FILE:
+                continue
             text = on_disk(p)  # a user's own .tf may be anything: a link, a FIFO, a folder
-            if ".terraform" not in p.parts and p.name != OVERRIDE_FILE \
-                    and text is not None and text != NOT_REGULAR:
+            if text is not None and text != NOT_REGULAR:
                 files[p.relative_to(out_dir).as_posix()] = text
     with emulator.override(out_dir, runner.emulator, files, backend) as path:
         if path is not None:
