@@ -263,3 +263,19 @@ def test_a_users_own_tf_file_of_any_kind_does_not_crash_plan(tmp_path: Path) -> 
     done = _tfgen(origin, "plan", "blueprints/shopping-mall.yaml")
     assert "internal" not in done.stderr, done.stderr
     assert "terraform init failed" in done.stderr  # it got as far as running Terraform
+
+
+@pytest.mark.parametrize("name", [".tfgen-manifest.json", ".tfgen/txn/journal.json"])
+def test_an_empty_bookkeeping_file_is_refused_not_taken_for_none(
+        tmp_path: Path, name: str) -> None:
+    # An empty journal means something else truncated it: it is refused, as an empty
+    # manifest is, never read as "no pending write" or "no manifest".
+    from tfgen.errors import OutputConflict
+    from tfgen.outdir.output import JOURNAL, TXN, apply_write, plan_write
+    out = tmp_path / "out"
+    apply_write(plan_write(out, {"a.tf": "# a\n"}))
+    path = out / (name if not name.startswith(".tfgen/txn") else f"{TXN}/{JOURNAL}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("")
+    with pytest.raises(OutputConflict, match="unreadable"):
+        plan_write(out, {"a.tf": "# b\n"})

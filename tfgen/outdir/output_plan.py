@@ -93,9 +93,10 @@ def read_manifest(directory: Path) -> dict[str, str]:
 
 def _read_json_files(path: Path) -> dict[str, str]:
     try:
-        data = json.loads(_bookkeeping(path) or "null")
-        if data is None:
+        text = _bookkeeping(path)
+        if text is None:
             return {}
+        data = json.loads(text)  # an empty file is unreadable, as it was before
     except (OSError, ValueError) as exc:
         raise OutputConflict(f"{path}: unreadable manifest ({exc}) — delete it only if you "
                              "are sure nothing in the directory was edited by hand") from None
@@ -116,9 +117,10 @@ def read_journal(directory: Path) -> Journal | None:
     """The committed but unfinished write in `directory`, if a crash left one."""
     path = directory / TXN / JOURNAL
     try:
-        data = json.loads(_bookkeeping(path) or "null")
-        if data is None:
+        text = _bookkeeping(path)
+        if text is None:
             return None
+        data = json.loads(text)  # an empty journal is refused, never taken for none
     except (OSError, ValueError) as exc:
         raise OutputConflict(f"{path}: unreadable write journal ({exc}) — it is written "
                              "atomically, so something else changed it; delete "
