@@ -17,8 +17,9 @@ from typing import Any
 from tfgen.errors import OutputConflict, StalePlan
 from tfgen.outdir.outguard import check_state_dirs
 from tfgen.outdir.output import read_manifest
-from tfgen.outdir.output_plan import NOT_REGULAR, drift, on_disk
+from tfgen.outdir.output_plan import drift
 from tfgen.outdir.override_file import OVERRIDE_FILE
+from tfgen.outdir.tree_files import NOT_REGULAR, on_disk
 from tfgen.review.plan_json import read_plan
 
 PLAN_DIR = ".tfgen/plan"

@@ -19,8 +19,8 @@ from tfgen.deploy import emulator
 from tfgen.deploy.terraform import LineCallback, Terraform
 from tfgen.deploy.terraform_env import TerraformEnv, find_terraform
 from tfgen.errors import ApplyFailed, TerraformFailed
-from tfgen.outdir.output_plan import NOT_REGULAR, on_disk
 from tfgen.outdir.override_file import OVERRIDE_FILE
+from tfgen.outdir.tree_files import NOT_REGULAR, on_disk
 
 LOCK_MESSAGE = "Error acquiring the state lock"
 

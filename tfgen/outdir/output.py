@@ -57,23 +57,18 @@ from tfgen.outdir.output_plan import (
     TXN,
     HandEdit,
     Journal,
-    Seen,
     WritePlan,
     check_tree,
     describe_conflicts,
     digest,
-    exists,
     journal_payload,
-    on_disk,
     plan_write,
     read_journal,
     read_manifest,
     read_pristine,
-    safe_name,
-    safe_target,
-    seen_now,
     unchanged_since,
 )
+from tfgen.outdir.tree_files import Seen, exists, on_disk, safe_name, safe_target, seen_now
 
 __all__ = [
     "CRASH_ENV",

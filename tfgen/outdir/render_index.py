@@ -43,8 +43,9 @@ from pathlib import Path
 import tfgen
 from tfgen.blueprint import inputs
 from tfgen.outdir import outguard
-from tfgen.outdir.output_plan import MANIFEST, STATE_DIR, TXN, Seen
+from tfgen.outdir.output_plan import MANIFEST, STATE_DIR, TXN
 from tfgen.outdir.override_file import OVERRIDE_FILE
+from tfgen.outdir.tree_files import Seen
 from tfgen.paths import real
 
 INDEX = f"{STATE_DIR}/index.json"
