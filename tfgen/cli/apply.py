@@ -148,42 +148,8 @@ def markdown_comment(result: PlanResult, problems: Sequence[str] = (),
 def plan(blueprint: str, stage: str | None, out_dir: str | None, terraform: str | None,
          emulator: str | None, fmt: str, allow_destroy: tuple[str, ...],
          max_chars: int = MARKDOWN_LIMIT) -> None:
-    """Render BLUEPRINT, run terraform init + plan, save the plan, and review it.
-
-    Refuses when out/ has hand edits. The saved plan is exactly what `apply` runs. The
-    review is a blueprint diff (`tfgen diff`) from what was last applied through tfgen to
-    this blueprint, each predicted change checked against Terraform's plan: confirmed,
-    with another action, not in the plan, or missed by the prediction. Plan actions that
-    a no-op re-plan of the last applied blueprint shows too are named as emulator
-    read-back (with --emulator) or drift, not as missed.
-
-    A plan that destroys or replaces a database, an Aurora cluster or a bucket is saved
-    for review but cannot be applied without --allow-destroy ADDRESS for each of them;
-    one that destroys a resource with deletion protection on cannot be applied at all
-    (lift protection first; see docs/diff.md).
-
-    \b
-    Exit codes:
-      0  planned; the review predicted Terraform's plan exactly (beyond named noise)
-      2  invalid input (including --allow-destroy naming an address the plan does
-         not destroy: the plan is saved but cannot be applied)
-      4  planned and applicable, but the review missed or mispredicted actions
-      5  not applicable: stateful destroys need --allow-destroy, or deletion
-         protection must be lifted first
-      other  Terraform's own exit code when init or plan fails
-
-    \b
-    Examples:
-      tfgen plan blueprints/envs/dev.yaml
-      tfgen plan blueprints/envs/dev.yaml --stage multi-az
-      tfgen plan blueprints/envs/dev.yaml --format markdown > review.md
-      tfgen plan blueprints/envs/dev.yaml --format markdown --max-chars 65000  # PR comment
-      tfgen plan blueprints/envs/dev.yaml --emulator http://localhost:5000
-      tfgen plan blueprints/envs/dev.yaml --emulator moto   # starts and stops moto
-      # static-web -> multi-az retires the S3 site bucket: consent to it
-      tfgen plan blueprints/envs/dev.yaml --stage multi-az \\
-          --allow-destroy module.static_site.aws_s3_bucket.this
-    """
+    """Plan one BLUEPRINT: what `tfgen plan BLUEPRINT` runs (tfgen.cli.multi's `plan` is the
+    command users see, and its docstring is the help)."""
     runner = _runner(terraform, emulator)
     if fmt != "text":  # stdout carries only the report
         runner = Runner(terraform=terraform, emulator=emulator,

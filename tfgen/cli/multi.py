@@ -291,15 +291,26 @@ def plan(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
          jobs: int) -> None:
     """Render, terraform init + plan, save and review BLUEPRINTS (one or many).
 
-    One BLUEPRINT: exactly `tfgen plan` as it always was (its review, saved plan and
-    exit codes; see below). Several (or --affected): each is planned as above, N at a
-    time (-j), with Terraform's output kept per environment; then one line per
-    environment ("prod: replaces 1 (DB!), 4 in place [exit 5: …]"; "dev: no changes")
-    and each environment's review. The exit code is the most serious one of the
-    environments: a failure, then 5, 2, 4, else 0.
+    Refuses when out/ has hand edits. The saved plan is exactly what `apply` runs. The
+    review is a blueprint diff (`tfgen diff`) from what was last applied through tfgen to
+    this blueprint, each predicted change checked against Terraform's plan: confirmed,
+    with another action, not in the plan, or missed by the prediction. Plan actions that
+    a no-op re-plan of the last applied blueprint shows too are named as emulator
+    read-back (with --emulator) or drift, not as missed.
+
+    A plan that destroys or replaces a database, an Aurora cluster or a bucket is saved
+    for review but cannot be applied without --allow-destroy ADDRESS for each of them;
+    one that destroys a resource with deletion protection on cannot be applied at all
+    (lift protection first; see docs/diff.md).
+
+    Several BLUEPRINTS (or --affected): each is planned as one is, N at a time (-j),
+    with Terraform's output kept per environment; then one line per environment
+    ("prod: replaces 1 (DB!), 4 in place [exit 5: …]"; "dev: no changes") and each
+    environment's review.
 
     \b
-    Exit codes (one blueprint; several: the most serious of these):
+    Exit codes (one blueprint; several: the most serious of these, a failure first,
+    then 5, 2, 4, else 0):
       0  planned; the review predicted Terraform's plan exactly (beyond named noise)
       2  invalid input (including --allow-destroy naming an address the plan does
          not destroy: the plan is saved but cannot be applied)
@@ -311,7 +322,9 @@ def plan(ctx: click.Context, blueprints: tuple[str, ...], stage: str | None,
     \b
     Examples:
       tfgen plan blueprints/envs/dev.yaml
-      tfgen plan blueprints/envs/dev.yaml --format markdown --max-chars 65000
+      tfgen plan blueprints/envs/dev.yaml --stage multi-az
+      tfgen plan blueprints/envs/dev.yaml --format markdown --max-chars 65000  # PR comment
+      tfgen plan blueprints/envs/dev.yaml --emulator moto   # starts and stops moto
       tfgen plan blueprints/envs/dev.yaml blueprints/envs/prod.yaml -j 2
       tfgen plan --affected --since origin/main -j 2 --format markdown
       # static-web -> multi-az retires the S3 site bucket: consent to it
