@@ -9,8 +9,10 @@ Baselines, all measured in the same run:
 * the import floor, `python -c 'import jinja2, yaml, click, pydantic'`: tfgen's own
   dependencies, which no tfgen command can avoid (`import pydantic` is lazy, so the
   floor plus `from pydantic import BaseModel` is shown too: any validating command
-  pays it), and the floor with tfgen's validation loaded (pydantic's machinery, its
-  plugin discovery and tfgen's models built): a fresh render minus that row is the work;
+  pays it), the floor with one one-field pydantic model built and used (the least any
+  pydantic validation costs), and the floor with tfgen's validation loaded (pydantic's
+  machinery, its plugin discovery and tfgen's models built): a fresh render minus that
+  row is the work;
 * 1 environment against 100 (bench/envs.py), fresh and as a no-op re-render;
 * the file floor: plain Python creating the 100 environments' files (the same paths,
   so the same folders), each staged then renamed into place as any crash-safe writer
@@ -50,6 +52,10 @@ BIN = Path(sys.executable).parent
 FLOOR = "import jinja2, yaml, click, pydantic"
 #: `import pydantic` is lazy; a command that validates must also load BaseModel itself.
 MODEL_FLOOR = "import jinja2, yaml, click; from pydantic import BaseModel"
+#: ... and the cheapest validation pydantic can do: one model of one field, built and used
+#: once (pydantic loads its schema machinery and plugin loader on the first model built).
+ONE_MODEL = ("import jinja2, yaml, click\nfrom pydantic import BaseModel\n"
+             "class A(BaseModel):\n    x: int\nA.model_validate({'x': 1})")
 #: ... and tfgen's validation loaded: pydantic's machinery and tfgen's models built. What a
 #: fresh render costs beyond this row is the work itself (validate, render, write, index).
 VALIDATION = "import jinja2, yaml, click, pydantic; import tfgen.blueprint.validate"
@@ -168,6 +174,8 @@ def measure(rounds: int = 7, count: int = 100) -> list[dict[str, object]]:
         cases = {
             "floor": Case("import floor", [python, "-c", FLOOR], root),
             "models": Case("floor + pydantic.BaseModel", [python, "-c", MODEL_FLOOR], root),
+            "one_model": Case("floor + one pydantic model validated",
+                              [python, "-c", ONE_MODEL], root),
             "validation": Case("floor + tfgen's validation loaded", [python, "-c", VALIDATION],
                                root),
             "version": Case("tfgen --version", [tfgen, "--version"], root),
@@ -228,6 +236,7 @@ def _rows(cases: dict[str, Case], count: int) -> list[dict[str, object]]:
 
     rows = [row("floor", None), row("version", "floor", "wall <= 1.3x floor"),
             row("models", "floor", "(what validating needs)"),
+            row("one_model", "floor", "(any pydantic validation)"),
             row("validation", "floor", "(pydantic and tfgen's models built)"),
             row("render", "floor", "wall <= 1.5x floor"),
             # The render's own work (validate, render, write, index) beyond loading what any
