@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,15 @@ def example_data() -> dict[str, Any]:
     data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     assert isinstance(data, dict)
     return data
+
+
+def example_base(folder: Path, name: str = "envs/dev.yaml") -> str:
+    """`extends:` text for the repository's example blueprint `name`, copied under
+    `folder/example/` first: a base must live inside its overlay's project."""
+    target = folder / "example"
+    if not target.exists():
+        shutil.copytree(REPO / "blueprints", target)
+    return f"example/{name}"
 
 
 def write_blueprint(tmp: Path, data: dict[str, Any] | str, name: str = "bp.yaml") -> Path:

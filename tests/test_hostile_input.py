@@ -248,3 +248,47 @@ def test_a_link_loop_is_a_located_input_error(
     assert "internal error" not in result.output
     assert "loop" in result.output and named in result.output, result.output
     assert not any(p.name.endswith(".tf") for p in clone.rglob("*") if not p.is_symlink())
+
+
+# --- extends: a base, and a blueprint itself, stay inside the project ------------------------
+
+#: A YAML file of this machine that a clone might try to merge (`extends:`) and get quoted.
+SECRET_YAML = "region: SECRETREGION\naws_access_key_id: AKIASECRET\n"
+
+
+@pytest.mark.parametrize(("value", "why"), [
+    ("{secret}", "is an absolute path"),
+    ("../../outside.yaml", "outside the project"),
+    ("link.yaml", "outside the project"),
+])
+def test_a_base_outside_the_project_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, why: str) -> None:
+    secret = tmp_path / "outside.yaml"
+    secret.write_text(SECRET_YAML)
+    clone = _cloned(tmp_path, example_data(), links={"blueprints/link.yaml": str(secret)},
+                    extra={"blueprints/child.yaml":
+                           f"extends: {value.format(secret=secret)}\nenvironment: dev\n"})
+    monkeypatch.chdir(clone)
+    result = CliRunner().invoke(main, ["validate", "blueprints/child.yaml"])
+    assert result.exit_code == 2, result.output
+    assert re.search(r"child\.yaml:1:1: extends: .*" + why, result.output), result.output
+    assert "SECRET" not in result.output
+
+
+def test_a_blueprint_linked_out_of_the_project_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = tmp_path / "outside.yaml"
+    secret.write_text(SECRET_YAML)
+    clone = _cloned(tmp_path, example_data(),
+                    links={"blueprints/evil.yaml": str(secret), "blueprints/away": str(tmp_path)})
+    code, output = _render(clone, monkeypatch)  # every blueprint under blueprints/
+    assert code == 2, output
+    assert re.search(r"evil\.yaml:1:1: leads to .*outside\.yaml, outside the project", output)
+    assert "SECRET" not in output and not (clone / "out").exists()
+    # named on the command line, through the clone's own links: the same refusal
+    result = CliRunner().invoke(main, ["validate", "blueprints/away/outside.yaml"])
+    assert result.exit_code == 2 and "outside the project" in result.output, result.output
+    assert "SECRET" not in result.output
+    # a path the user typed that is in no project is the user's to name: it is read
+    result = CliRunner().invoke(main, ["validate", str(secret)])
+    assert result.exit_code == 2 and "SECRETREGION" in result.output, result.output

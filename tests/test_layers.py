@@ -46,8 +46,8 @@ def base(tmp_path: Path) -> Path:
 
 
 def test_maps_merge_scalars_and_lists_replace(tmp_path: Path, base: Path) -> None:
-    dev = _write(tmp_path, "envs/dev.yaml", """\
-        extends: ../base.yaml
+    dev = _write(tmp_path, "blueprints/envs/dev.yaml", """\
+        extends: ../../base.yaml
         environment: dev
         tags:
           Environment: dev
@@ -67,14 +67,14 @@ def test_maps_merge_scalars_and_lists_replace(tmp_path: Path, base: Path) -> Non
 
 
 def test_every_path_remembers_its_file_and_line(tmp_path: Path, base: Path) -> None:
-    dev = _write(tmp_path, "envs/dev.yaml", """\
-        extends: ../base.yaml
+    dev = _write(tmp_path, "blueprints/envs/dev.yaml", """\
+        extends: ../../base.yaml
         database:
           instance_class: db.t3.micro
         """)
-    doc = load_layers(dev, "envs/dev.yaml")
+    doc = load_layers(dev, "blueprints/envs/dev.yaml")
     file, mark = doc.locate(("database", "instance_class"))
-    assert (file, mark.line, mark.column) == ("envs/dev.yaml", 3, 19)
+    assert (file, mark.line, mark.column) == ("blueprints/envs/dev.yaml", 3, 19)
     file, mark = doc.locate(("database", "read_replicas"))
     assert (file, mark.line) == ("base.yaml", 14)
     file, mark = doc.locate(("availability_zones", 1))

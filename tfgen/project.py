@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tfgen.errors import InputError
-from tfgen.paths import real, shown
+from tfgen.paths import BLUEPRINTS, real, shown
 
 if TYPE_CHECKING:  # loaded by render_blueprint: the path helpers here must stay cheap
     from tfgen.blueprint.loader import Document
@@ -22,7 +22,6 @@ if TYPE_CHECKING:  # loaded by render_blueprint: the path helpers here must stay
     from tfgen.render.context import RenderContext
     from tfgen.render.whatif import WhatIf
 
-BLUEPRINTS = "blueprints"
 OUT = "out"
 
 

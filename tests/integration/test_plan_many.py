@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import example_base
 from tfgen.deploy.terraform_env import TerraformEnv
 
 CLI = [sys.executable, "-c", "from tfgen.cli import run; run()"]
@@ -38,7 +38,7 @@ def test_two_environments_planned_concurrently(tmp_path: Path, terraform_bin: Pa
     project = tmp_path / "project"
     folder = project / "blueprints"
     folder.mkdir(parents=True)
-    base = os.path.relpath(REPO / "blueprints" / "envs" / "dev.yaml", folder)
+    base = example_base(folder)
     for name in ("alpha", "beta"):
         (folder / f"{name}.yaml").write_text(
             f"extends: {base}\nenvironment: {name}\nnetwork:\n  vpc_cidr: 10.2{len(name)}.0.0/16\n"

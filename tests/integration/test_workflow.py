@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import REPO, interruptible
+from tests.helpers import REPO, example_base, interruptible
 from tests.integration.harness import MOTO_ACCESS_KEY, MOTO_SECRET_KEY, prepare_workdir
 from tfgen.deploy.terraform import Terraform
 from tfgen.deploy.terraform_env import TerraformEnv
@@ -103,7 +103,7 @@ def test_plan_apply_lock_multi_az_destroy(tmp_path: Path, terraform_bin: Path,
     project = tmp_path / "project"
     overlay = project / "blueprints" / "dev-shared.yaml"
     overlay.parent.mkdir(parents=True)
-    base = os.path.relpath(REPO / "blueprints" / "envs" / "dev.yaml", overlay.parent)
+    base = example_base(overlay.parent)
     overlay.write_text(f"extends: {base}\nbackend:\n  bucket: {BUCKET}\n", encoding="utf-8")
     out = project / "out" / "dev-shared"
     other_cwd = tmp_path / "elsewhere"  # the commands work from any directory
@@ -226,10 +226,9 @@ def test_plan_apply_lock_multi_az_destroy(tmp_path: Path, terraform_bin: Path,
 
 def test_prod_destroy_needs_the_typed_name(tmp_path: Path) -> None:
     """Nothing runs terraform here: the confirmation refuses first."""
-    prod = REPO / "blueprints" / "envs" / "prod.yaml"
     overlay = tmp_path / "blueprints" / "prod-open.yaml"
     overlay.parent.mkdir(parents=True)
-    base = os.path.relpath(prod, overlay.parent)
+    base = example_base(overlay.parent, "envs/prod.yaml")
     overlay.write_text(f"extends: {base}\ndeletion_protection: false\n", encoding="utf-8")
     out = tmp_path / "out"
     assert _tfgen(["render", str(overlay), "--out", str(out)], dict(os.environ),
@@ -357,7 +356,7 @@ DB = "module.database.aws_db_instance.this[0]"
 def _overlay(tmp_path: Path, extra: str = "") -> Path:
     overlay = tmp_path / "blueprints" / "dev-review.yaml"
     overlay.parent.mkdir(parents=True, exist_ok=True)
-    base = os.path.relpath(REPO / "blueprints" / "envs" / "dev.yaml", overlay.parent)
+    base = example_base(overlay.parent)
     overlay.write_text(f"extends: {base}\n{extra}", encoding="utf-8")
     return overlay
 

@@ -9,7 +9,11 @@ only its differences. Merge rules, kept deliberately small (docs/environments.md
 - `null` replaces too, which is how an overlay removes an optional section
   (`dns: null` = no DNS);
 - chains are allowed (a base may extend another); a cycle or a missing base is an
-  error located at the `extends` key that causes it.
+  error located at the `extends` key that causes it;
+- every base lives inside the project of the blueprint named first (resolved: `..` and
+  symbolic links may not leave it), as user-data scripts must: a blueprint from a clone
+  could otherwise merge a file of this machine (`extends: ~/.kube/config`) and its values
+  would show in messages, a CI log or `out/` (docs/security.md).
 
 The result is one :class:`~tfgen.blueprint.loader.Document` whose every path still knows its
 file and line, so validation errors and `tfgen explain` name the layer a value came from.
@@ -25,8 +29,8 @@ from typing import Any
 
 from tfgen.blueprint import inputs
 from tfgen.blueprint.loader import Document, Mark, PathKey, read_document
-from tfgen.errors import BlueprintInvalid
-from tfgen.paths import real
+from tfgen.errors import BlueprintInvalid, Problem
+from tfgen.paths import outside_project, project_of, real
 
 EXTENDS = "extends"
 #: A chain longer than this is a mistake, not a design.
@@ -38,6 +42,12 @@ def load_chain(path: Path, display: str | None = None) -> list[Document]:
     chain: list[Document] = []
     seen: list[Path] = []
     current, shown = path, display or str(path)
+    leaves = outside_project(path)
+    if leaves is not None:
+        raise BlueprintInvalid([Problem(shown, 1, 1, "", f"leads to {leaves[0]}, outside the "
+                                        f"project {leaves[1]} — a blueprint in a project must "
+                                        "live inside it (is a symbolic link pointing away?)")])
+    project = project_of(path.parent)
     while True:
         resolved = real(current)
         inputs.note(current)  # a render's input (tfgen/outdir/render_index.py)
@@ -50,9 +60,18 @@ def load_chain(path: Path, display: str | None = None) -> list[Document]:
         if not isinstance(target, str) or not target.strip():
             raise BlueprintInvalid([doc.problem((EXTENDS,), "extends takes the path of a base "
                                                 "blueprint, relative to this file")])
+        if Path(target).is_absolute():
+            raise BlueprintInvalid([doc.problem(
+                (EXTENDS,), f"'{target}' is an absolute path — extends takes the path of a "
+                "base blueprint relative to this file, inside the project", key=True)])
         base = current.parent / target
         base_shown = _display(shown, target)
-        if real(base) in seen:
+        resolved = real(base)
+        if not resolved.is_relative_to(project):
+            raise BlueprintInvalid([doc.problem(
+                (EXTENDS,), f"base blueprint '{target}' leads to {resolved}, outside the "
+                f"project {project} — a base must live inside the project", key=True)])
+        if resolved in seen:
             names = [d.file for d in chain] + [base_shown]
             raise BlueprintInvalid([doc.problem((EXTENDS,), "extends cycle: "
                                                 + " -> ".join(names), key=True)])

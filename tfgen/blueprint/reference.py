@@ -91,8 +91,8 @@ DESCRIPTIONS: dict[str, str] = {
     "cdn.price_class": "CloudFront price class (PriceClass_All, _200, _100).",
     "cdn.static_ttl": "Default TTL of static content at the edge, seconds.",
     "cdn.api_path": "Path pattern CloudFront forwards to the ALB uncached.",
-    "extends": "Path (relative to this file) of a base blueprint this one overlays; see "
-    "docs/environments.md for the merge rules.",
+    "extends": "Path (relative to this file, inside the project) of a base blueprint this "
+    "one overlays; see docs/environments.md for the merge rules.",
     "network": "VPC, subnets and NAT.",
     "web": "The web tier (launch template + Auto Scaling group behind the public ALB).",
     "app": "The app tier (behind the internal ALB, or the public ALB from `static-web`).",

@@ -15,20 +15,10 @@ import stat
 from pathlib import Path
 
 from tfgen.blueprint import inputs
-from tfgen.paths import real
+from tfgen.paths import project_of
 
 #: What an EC2 launch template accepts, before base64 (16 KiB).
 MAX_USER_DATA = 16 * 1024
-BLUEPRINTS = "blueprints"
-
-
-def project_of(base_dir: Path) -> Path:
-    """The project holding `base_dir`: the parent of its `blueprints/` folder, else itself."""
-    resolved = real(base_dir)
-    for parent in (resolved, *resolved.parents):
-        if parent.name == BLUEPRINTS:
-            return parent.parent
-    return resolved
 
 
 def problem(base_dir: Path, value: str, root: Path | None = None) -> str | None:

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tfgen.errors import GitError, InputError, TfgenError
-from tfgen.project import BLUEPRINTS, OUT
+from tfgen.paths import BLUEPRINTS
+from tfgen.project import OUT
 
 #: Run in a child process with the side's own tfgen first on sys.path: renders every
 #: blueprint under ./blueprints in memory and prints {source: {"files": {path: sha256}}}
