@@ -1,14 +1,17 @@
-"""Ctrl-C reaches Terraform even when the kernel hands it to a reader thread.
+"""Ctrl-C reaches Terraform whenever it comes, and whichever thread the kernel picks.
 
 A process-directed signal goes to any thread that does not block it. tfgen reads
 Terraform's output in two threads while the main thread waits for Terraform; when the
 main thread waited in a blocking waitpid and SIGINT landed on a reader thread, Python ran
 its handler only after Terraform had finished by itself, so Ctrl-C was lost (two full
-CI runs failed this way). Here the signal is sent to a reader thread on purpose.
+CI runs failed this way). The reader threads now block SIGINT/SIGTERM/SIGHUP, and the
+signals are held while they start: one that came then escaped the forwarding handler
+and left Terraform running (a third CI run).
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -50,19 +53,51 @@ def _stand_in(tmp_path: Path, seconds: int) -> Path:
     return binary
 
 
-def test_sigint_on_a_reader_thread_is_forwarded(tmp_path: Path) -> None:
+def test_sigint_sent_from_a_reader_thread_is_forwarded(tmp_path: Path) -> None:
     binary = _stand_in(tmp_path, 30)
     lines: list[str] = []
 
-    def on_line(line: str) -> None:  # runs in a reader thread
+    def on_line(line: str) -> None:  # runs in a reader thread, which blocks SIGINT
         lines.append(line)
         if line == "applying":
-            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)  # process-directed, as a terminal's
 
     start = time.monotonic()
     with pytest.raises(TerraformInterrupted):
         Terraform(binary, tmp_path).run(["apply"], stream=True, on_line=on_line)
     assert time.monotonic() - start < 20  # not the stand-in's 30 s
+    assert "Interrupt received. Gracefully shutting down..." in lines
+
+
+def test_sigint_while_the_readers_start_is_forwarded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ctrl-C after Terraform started and before tfgen waited for it: the KeyboardInterrupt
+    # escaped the forwarding handler, tfgen exited and Terraform (in its own session) went
+    # on applying. The second reader's start is where it landed.
+    binary = _stand_in(tmp_path, 30)
+    lines: list[str] = []
+    starts: list[threading.Thread] = []
+    start = threading.Thread.start
+
+    def start_then_interrupt(thread: threading.Thread) -> None:
+        start(thread)
+        starts.append(thread)
+        if len(starts) == 2:
+            deadline = time.monotonic() + 10
+            while "applying" not in lines and time.monotonic() < deadline:
+                time.sleep(0.01)  # the stand-in's own handler is in place
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.2)  # unheld, Python raises KeyboardInterrupt here
+
+    monkeypatch.setattr(threading.Thread, "start", start_then_interrupt)
+    began = time.monotonic()
+    try:
+        with pytest.raises(TerraformInterrupted):
+            Terraform(binary, tmp_path).run(["apply"], stream=True, on_line=lines.append)
+    except KeyboardInterrupt:  # not pytest's own: it would end the whole session
+        pytest.fail("Ctrl-C escaped the handler that forwards it; Terraform kept running")
+    monkeypatch.undo()
+    assert time.monotonic() - began < 20  # not the stand-in's 30 s
     assert "Interrupt received. Gracefully shutting down..." in lines
 
 

@@ -66,6 +66,27 @@ def termination_as_interrupt() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+@contextlib.contextmanager
+def _held() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP back while Terraform's reader threads start.
+
+    One arriving after Terraform started but before tfgen waited for it raised
+    KeyboardInterrupt outside the handler that forwards it: tfgen exited and left
+    Terraform (in its own session, so no terminal's Ctrl-C reaches it) applying with the
+    state lock held. A full CI run lost a Ctrl-C this way. Held, the signal is delivered
+    when the block ends, inside that handler. The threads started meanwhile keep the
+    mask, so the kernel hands later signals to the main thread. POSIX only.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, *TERMINATING})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 #: "No timeout" for `_wait`: long enough never to end a real run.
 _FOREVER = 10.0 ** 9
 
@@ -192,9 +213,10 @@ class Terraform:
             threading.Thread(target=_pump, args=(proc.stdout, out, callback, lock), daemon=True),
             threading.Thread(target=_pump, args=(proc.stderr, err, callback, lock), daemon=True),
         ]
-        for reader in readers:
-            reader.start()
         try:
+            with _held():  # after Popen: Terraform must not inherit the mask
+                for reader in readers:
+                    reader.start()
             code = _wait(proc, self.timeout)
         except subprocess.TimeoutExpired as exc:
             proc.terminate()
