@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from tests.helpers import EXAMPLE, REPO, example_data, write_blueprint
@@ -297,6 +298,37 @@ def test_git_revision_side(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     missing = _run("nope:blueprints/mall.yaml", str(path))
     assert missing.exit_code == 2 and "not a git revision" in missing.output
     assert _run("main:blueprints/other.yaml", str(path)).exit_code == 2
+
+
+@pytest.mark.skipif(shutil.which("git") is None
+                    and os.environ.get("TFGEN_REQUIRE_INTEGRATION") != "1",
+                    reason="GIT REVISION TESTS SKIPPED: git is not installed")
+def test_an_overlay_at_a_revision_reads_its_base_from_that_revision(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, the overlay alone was validated: "required field 'name' is missing".
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+                       cwd=tmp_path, check=True, capture_output=True)
+
+    base = write_blueprint(tmp_path, example_data(), "mall.yaml")
+    (base.parent / "envs").mkdir()
+    dev = write_blueprint(tmp_path, "extends: ../mall.yaml\nenvironment: dev\n", "envs/dev.yaml")
+    evil = write_blueprint(tmp_path, "extends: ../../../../etc/hostname\n", "evil.yaml")
+    git("init", "-q", "-b", "main")
+    git("add", ".")
+    git("commit", "-qm", "one")
+    data = example_data()
+    data["database"]["instance_class"] = "db.r6g.large"
+    base.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = _run("main:blueprints/envs/dev.yaml", str(dev))
+    assert result.exit_code == 0, result.output
+    assert "instance_class" in result.output  # the base's change, seen through the overlay
+    assert _run("main:blueprints/envs/dev.yaml", "main:blueprints/envs/dev.yaml",
+                "--exit-code").exit_code == 0
+    refused = _run("main:blueprints/evil.yaml", str(dev))
+    assert refused.exit_code == 2 and "inside the repository" in refused.output
+    assert evil.exists()
 
 
 def test_plan_marks_confirmed_missed_and_not_in_plan(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ argument that refers to it changes, which may replace the referrer too.
 
 from __future__ import annotations
 
+import posixpath
 import shutil
 import subprocess
 import tempfile
@@ -18,11 +19,12 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from tfgen.blueprint.loader import parse_document
+from tfgen.blueprint.layers import EXTENDS, MAX_CHAIN, merge
+from tfgen.blueprint.loader import Document, parse_document
 from tfgen.blueprint.model import Blueprint
 from tfgen.blueprint.stages import STAGE_CHOICES, parse_stage
 from tfgen.blueprint.validate import load_blueprint, validate_document
-from tfgen.errors import InputError
+from tfgen.errors import BlueprintInvalid, InputError
 from tfgen.project import project_root, source_name
 from tfgen.render.context import RenderContext, build_context
 from tfgen.review.diff_model import (
@@ -107,6 +109,35 @@ def git_show(revision: str, path: str, root: Path) -> bytes | None:
     return done.stdout if done.returncode == 0 else None
 
 
+def _revision_layers(revision: str, rel: PurePosixPath, raw: bytes, shown: str,
+                     root: Path) -> Document:
+    """The blueprint at `revision` with the bases it `extends:` read from the same revision
+    (tfgen/blueprint/layers.py reads them from disk). Every base is a path in that commit's
+    tree: one leaving the repository is refused, nothing of this machine is read."""
+    chain = [parse_document(raw, shown)]
+    names, current = [rel.as_posix()], rel
+    while (target := chain[-1].data.get(EXTENDS)) is not None:
+        doc = chain[-1]
+        base = posixpath.normpath(posixpath.join(current.parent.as_posix(), str(target)))
+        if not isinstance(target, str) or posixpath.isabs(target) or base.startswith(".."):
+            raise BlueprintInvalid([doc.problem((EXTENDS,), "extends takes the path of a base "
+                                                "blueprint relative to this file, inside the "
+                                                "repository", key=True)])
+        if base in names or len(chain) >= MAX_CHAIN:
+            raise BlueprintInvalid([doc.problem((EXTENDS,), "extends cycle or more than "
+                                                f"{MAX_CHAIN} layers: " + " -> ".join(
+                                                    [*names, base]), key=True)])
+        data = git_show(revision, base, root)
+        if data is None:
+            raise BlueprintInvalid([doc.problem((EXTENDS,), f"base blueprint '{target}' does "
+                                                f"not exist at {revision} (looked for {base})",
+                                                key=True)])
+        names.append(base)
+        current = PurePosixPath(base)
+        chain.append(parse_document(data, f"{revision}:{base}"))
+    return merge(chain[::-1]) if len(chain) > 1 else chain[0]
+
+
 def _load_revision(side: Side) -> tuple[Blueprint, RenderContext]:
     assert side.revision is not None
     root = _repo_root()
@@ -118,7 +149,7 @@ def _load_revision(side: Side) -> tuple[Blueprint, RenderContext]:
     if raw is None:
         raise InputError(f"{rel} does not exist at revision {side.revision} (paths are "
                          "relative to the repository root)")
-    doc = parse_document(raw, side.text)
+    doc = _revision_layers(side.revision, rel, raw, side.text, root)
     with tempfile.TemporaryDirectory(prefix="tfgen-diff-") as tmp:
         # The blueprint's user_data files come from the same revision, next to it.
         base = Path(tmp) / rel.parent
